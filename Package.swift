@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are kept few on purpose: a first debug build on 2 cores stays under a minute.
+// - swift-argument-parser: the `ingestd` and `ingestd-sim` command lines.
+// - Yams: YAML config; its node marks give the line of every key for error messages.
+// - swift-log: structured logs to stdout (journald).
+let package = Package(
+    name: "ingestd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ingestd", targets: ["ingestd"]),
+        .executable(name: "ingestd-sim", targets: ["ingestd-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(name: "Mosquitto", dependencies: ["CMosquitto"]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(
+            name: "IngestCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "IngestRuntime",
+            dependencies: [
+                "IngestCore", "Mosquitto", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ingestd",
+            dependencies: [
+                "IngestCore", "IngestRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ingestd-sim",
+            dependencies: [
+                "Mosquitto", "IngestCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "simulator"
+        ),
+        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["IngestCore", "IngestRuntime", "PostgresClient", "Mosquitto"]
+        ),
+    ]
+)

@@ -1,0 +1,172 @@
+internal import CMosquitto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A thin, safe client over one libmosquitto handle, driven by libmosquitto's own network
+/// thread (`mosquitto_loop_start`), which also reconnects with backoff.
+///
+/// - Important: every handler runs on libmosquitto's network thread. `onMessage` must copy
+///   what it keeps (``MQTTMessage`` already is a copy) and may block to apply back-pressure:
+///   while it blocks, no further packet is read from the socket. `publish`, `subscribe` and
+///   `disconnect` may be called from any thread.
+public final class MQTTClient: @unchecked Sendable {
+    /// How to connect and behave; the defaults suit a persistent QoS 1 consumer.
+    public struct Options: Sendable {
+        public var url: MQTTURL
+        public var clientID: String?
+        /// false keeps the session (subscriptions and queued QoS 1 messages) across disconnects.
+        public var cleanSession: Bool = false
+        public var username: String?
+        public var password: String?
+        /// A CA bundle for mqtts; nil uses the operating system's CAs.
+        public var caFile: String?
+        public var keepaliveSeconds: Int32 = 60
+        public var reconnectDelayMin: UInt32 = 1
+        public var reconnectDelayMax: UInt32 = 30
+        /// Outgoing QoS 1 messages in flight at once (the broker acknowledges them).
+        public var maxInflight: UInt32 = 20
+        /// The last will: published by the broker if this client vanishes.
+        public var will: MQTTMessage?
+
+        public init(url: MQTTURL, clientID: String? = nil) {
+            self.url = url
+            self.clientID = clientID
+        }
+    }
+
+    /// Callbacks, all on libmosquitto's network thread.
+    public struct Handlers: Sendable {
+        public var onMessage: @Sendable (MQTTMessage) -> Void = { _ in }
+        /// Called with the CONNACK code; 0 is success. Subscribe here: it runs after every reconnect.
+        public var onConnect: @Sendable (Int32) -> Void = { _ in }
+        /// Called with 0 after `disconnect()`, with an error code when the connection was lost.
+        public var onDisconnect: @Sendable (Int32) -> Void = { _ in }
+        /// Called with a message id once the broker has acknowledged a QoS 1 publish.
+        public var onPublish: @Sendable (Int32) -> Void = { _ in }
+        public init() {}
+    }
+
+    private let handle: OpaquePointer
+    private let handlers: Handlers
+    public let options: Options
+    private var loopStarted = false
+
+    private static let libraryInitialised: Bool = {
+        mosquitto_lib_init()
+        return true
+    }()
+
+    public init(options: Options, handlers: Handlers) throws(MosquittoError) {
+        _ = Self.libraryInitialised
+        self.options = options
+        self.handlers = handlers
+        guard let h = mosquitto_new(options.clientID, options.cleanSession, nil) else {
+            throw MosquittoError(call: "mosquitto_new", code: -1,
+                                 message: "out of memory or invalid client id '\(options.clientID ?? "")' (a persistent session needs a client id)")
+        }
+        handle = h
+        mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
+        try check(mosquitto_threaded_set(h, true), "mosquitto_threaded_set")
+        try check(mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "mosquitto_int_option")
+        try check(mosquitto_int_option(h, MOSQ_OPT_TCP_NODELAY, 1), "mosquitto_int_option")
+        try check(mosquitto_max_inflight_messages_set(h, options.maxInflight), "mosquitto_max_inflight_messages_set")
+        try check(mosquitto_reconnect_delay_set(h, options.reconnectDelayMin, options.reconnectDelayMax, true),
+                  "mosquitto_reconnect_delay_set")
+        let user = options.username ?? options.url.username
+        let pass = options.password ?? options.url.password
+        if user != nil || pass != nil {
+            try check(mosquitto_username_pw_set(h, user, pass), "mosquitto_username_pw_set")
+        }
+        if options.url.tls {
+            if let ca = options.caFile {
+                try check(mosquitto_tls_set(h, ca, nil, nil, nil, nil), "mosquitto_tls_set", context: "CA file \(ca)")
+            } else {
+                try check(mosquitto_int_option(h, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "mosquitto_int_option(TLS_USE_OS_CERTS)")
+            }
+        }
+        if let will = options.will {
+            let rc = will.payload.withUnsafeBytes { raw in
+                mosquitto_will_set(h, will.topic, Int32(raw.count), raw.baseAddress, will.qos, will.retain)
+            }
+            try check(rc, "mosquitto_will_set", context: will.topic)
+        }
+        mosquitto_message_callback_set(h) { mosq, _, msg in
+            guard let msg, let client = MQTTClient.from(mosq) else { return }
+            let m = msg.pointee
+            let topic = String(cString: m.topic)
+            let count = Int(m.payloadlen)
+            let payload = [UInt8](unsafeUninitializedCapacity: count) { buf, n in
+                if count > 0, let src = m.payload { buf.baseAddress!.initialize(from: src.assumingMemoryBound(to: UInt8.self), count: count) }
+                n = count
+            }
+            client.handlers.onMessage(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
+        }
+        mosquitto_connect_callback_set(h) { mosq, _, rc in
+            MQTTClient.from(mosq)?.handlers.onConnect(rc)
+        }
+        mosquitto_disconnect_callback_set(h) { mosq, _, rc in
+            MQTTClient.from(mosq)?.handlers.onDisconnect(rc)
+        }
+        mosquitto_publish_callback_set(h) { mosq, _, mid in
+            MQTTClient.from(mosq)?.handlers.onPublish(mid)
+        }
+    }
+
+    private static func from(_ mosq: OpaquePointer?) -> MQTTClient? {
+        guard let mosq, let ud = mosquitto_userdata(mosq) else { return nil }
+        return Unmanaged<MQTTClient>.fromOpaque(ud).takeUnretainedValue()
+    }
+
+    deinit {
+        if loopStarted { mosquitto_loop_stop(handle, true) }
+        mosquitto_destroy(handle)
+    }
+
+    /// Starts connecting in the background and starts the network thread. A broker that is
+    /// not up yet is retried with backoff; `onConnect` reports each successful connection.
+    public func start() throws(MosquittoError) {
+        let rc = mosquitto_connect_async(handle, options.url.host, Int32(options.url.port), options.keepaliveSeconds)
+        // A refused first attempt is fine: the loop thread keeps reconnecting.
+        if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) && rc != Int32(MOSQ_ERR_ERRNO.rawValue) {
+            try check(rc, "mosquitto_connect_async", context: options.url.description)
+        }
+        try check(mosquitto_loop_start(handle), "mosquitto_loop_start")
+        loopStarted = true
+    }
+
+    /// Subscribes to a topic filter.
+    public func subscribe(_ filter: String, qos: Int32 = 1) throws(MosquittoError) {
+        try check(mosquitto_subscribe(handle, nil, filter, qos), "mosquitto_subscribe", context: filter)
+    }
+
+    /// Queues a message for sending and returns its message id.
+    @discardableResult
+    public func publish(topic: String, payload: [UInt8], qos: Int32 = 0, retain: Bool = false) throws(MosquittoError) -> Int32 {
+        var mid: Int32 = 0
+        let rc = payload.withUnsafeBytes { raw in
+            mosquitto_publish(handle, &mid, topic, Int32(raw.count), raw.baseAddress, qos, retain)
+        }
+        try check(rc, "mosquitto_publish", context: topic)
+        return mid
+    }
+
+    /// Sends DISCONNECT; the session stays on the broker when `cleanSession` is false.
+    public func disconnect() {
+        _ = mosquitto_disconnect(handle)
+    }
+
+    /// Waits for the network thread to end (after `disconnect()`), or ends it with `force`.
+    public func stop(force: Bool = false) {
+        guard loopStarted else { return }
+        _ = mosquitto_loop_stop(handle, force)
+        loopStarted = false
+    }
+
+    /// libmosquitto's version, e.g. "2.0.11".
+    public static var libraryVersion: String {
+        var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
+        _ = mosquitto_lib_version(&major, &minor, &rev)
+        return "\(major).\(minor).\(rev)"
+    }
+}
