@@ -1,0 +1,179 @@
+import Yams
+
+/// Reads an `IngestConfig` from YAML. Every problem is a `ConfigError` with file, line and key.
+/// Secrets come from the environment (`password_env`) or a file such as a systemd credential
+/// (`password_file`, where `$CREDENTIALS_DIRECTORY` is expanded).
+public struct ConfigLoader: Sendable {
+    public var environment: [String: String]
+    /// Reads a secret file; injected so tests need no files.
+    public var readFile: @Sendable (String) -> String?
+
+    public init(environment: [String: String], readFile: @escaping @Sendable (String) -> String?) {
+        self.environment = environment
+        self.readFile = readFile
+    }
+
+    public func load(yaml text: String, file: String) throws(ConfigError) -> IngestConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, line: Self.line(of: error), key: "", message: "not valid YAML: \(Self.describe(error))")
+        } catch {
+            throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
+        }
+        var config = IngestConfig()
+        guard let root else { return config }
+        let top = try ConfigNode(file: file, path: "", node: root)
+        try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "dedup", "publish", "routes", "log"])
+
+        if let m = try top.section("mqtt") {
+            try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
+                                     "ca_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity"])
+            config.mqtt.url = try m.string("url") ?? config.mqtt.url
+            config.mqtt.clientID = try m.string("client_id") ?? config.mqtt.clientID
+            if config.mqtt.clientID.isEmpty || config.mqtt.clientID.utf8.count > 65_535 {
+                throw m.error("client_id", "expected a non-empty client id (a persistent session is kept under it)")
+            }
+            config.mqtt.cleanSession = try m.bool("clean_session") ?? false
+            config.mqtt.username = try m.string("username")
+            config.mqtt.password = try secret(m)
+            config.mqtt.caFile = try m.string("ca_file")
+            if let k = try m.duration("keepalive", in: .seconds(5)...Duration.seconds(3600)) {
+                config.mqtt.keepaliveSeconds = Int(k.components.seconds)
+            }
+            config.mqtt.reconnectMin = try m.duration("reconnect_min", in: .milliseconds(100)...Duration.seconds(3600)) ?? config.mqtt.reconnectMin
+            config.mqtt.reconnectMax = try m.duration("reconnect_max", in: .milliseconds(100)...Duration.seconds(3600)) ?? config.mqtt.reconnectMax
+            config.mqtt.queueCapacity = try m.int("queue_capacity", in: 1...10_000_000) ?? config.mqtt.queueCapacity
+        }
+        if let d = try top.section("database") {
+            try d.rejectUnknownKeys(["url", "password_env", "password_file", "migrate_on_start"])
+            config.database.url = try d.string("url") ?? config.database.url
+            config.database.password = try secret(d)
+            config.database.migrateOnStart = try d.bool("migrate_on_start") ?? true
+        }
+        if let s = try top.section("storage") {
+            try s.rejectUnknownKeys(["engine", "chunk_interval", "partitions_ahead_days"])
+            config.storage.engine = try s.choice("engine", IngestConfig.StorageEngine.self) ?? .auto
+            config.storage.chunkInterval = try s.duration("chunk_interval", in: .seconds(60)...Duration.seconds(366 * 86_400)) ?? config.storage.chunkInterval
+            config.storage.partitionsAheadDays = try s.int("partitions_ahead_days", in: 1...365) ?? config.storage.partitionsAheadDays
+        }
+        if let w = try top.section("writer") {
+            try w.rejectUnknownKeys(["batch_size", "max_age", "method", "retry_min", "retry_max"])
+            config.writer.batchSize = try w.int("batch_size", in: 1...1_000_000) ?? config.writer.batchSize
+            config.writer.maxAge = try w.duration("max_age", in: .milliseconds(1)...Duration.seconds(60)) ?? config.writer.maxAge
+            config.writer.method = try w.choice("method", IngestConfig.WriteMethod.self) ?? config.writer.method
+            config.writer.retryMin = try w.duration("retry_min", in: .milliseconds(10)...Duration.seconds(600)) ?? config.writer.retryMin
+            config.writer.retryMax = try w.duration("retry_max", in: .milliseconds(10)...Duration.seconds(3600)) ?? config.writer.retryMax
+        }
+        if let v = try top.section("validation") {
+            try v.rejectUnknownKeys(["max_payload_bytes", "max_batch_length", "max_string_length", "max_json_depth",
+                                     "max_future", "max_age", "dead_letter_payload_bytes"])
+            var l = config.limits
+            l.maxPayloadBytes = try v.int("max_payload_bytes", in: 16...268_435_456) ?? l.maxPayloadBytes
+            l.maxBatchLength = try v.int("max_batch_length", in: 1...1_000_000) ?? l.maxBatchLength
+            l.maxStringLength = try v.int("max_string_length", in: 1...65_536) ?? l.maxStringLength
+            l.maxJSONDepth = try v.int("max_json_depth", in: 1...256) ?? l.maxJSONDepth
+            if let f = try v.duration("max_future", in: .zero...Duration.seconds(366 * 86_400)) { l.maxFutureSeconds = f.components.seconds }
+            if let a = try v.duration("max_age", in: .seconds(1)...Duration.seconds(100 * 366 * 86_400)) { l.maxAgeSeconds = a.components.seconds }
+            l.deadLetterPayloadBytes = try v.int("dead_letter_payload_bytes", in: 0...1_048_576) ?? l.deadLetterPayloadBytes
+            config.limits = l
+        }
+        if let d = try top.section("dedup") {
+            try d.rejectUnknownKeys(["window_keys"])
+            config.dedupWindow = try d.int("window_keys", in: 1...100_000_000) ?? config.dedupWindow
+        }
+        if config.dedupWindow < config.writer.batchSize {
+            let section = try top.section("dedup") ?? top
+            throw section.error(section.path.isEmpty ? "dedup" : "window_keys",
+                                "dedup.window_keys (\(config.dedupWindow)) must be at least writer.batch_size (\(config.writer.batchSize)), so that a batch never holds a key the window forgot")
+        }
+        if let p = try top.section("publish") {
+            try p.rejectUnknownKeys(["prefix", "dead_letters"])
+            var prefix = try p.string("prefix") ?? config.publish.prefix
+            if !prefix.isEmpty && !prefix.hasSuffix("/") { prefix += "/" }
+            if prefix.contains("+") || prefix.contains("#") { throw p.error("prefix", "a topic prefix may not contain '+' or '#'") }
+            config.publish.prefix = prefix
+            config.publish.deadLetters = try p.bool("dead_letters") ?? true
+        }
+        if let l = try top.section("log") {
+            try l.rejectUnknownKeys(["level"])
+            let level = try l.string("level") ?? "info"
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else { throw l.error("level", "expected one of \(levels.joined(separator: ", ")), got '\(level)'") }
+            config.logLevel = level
+        }
+        if let r = top.value("routes") {
+            config.routes = try routes(r, file: file)
+        }
+        return config
+    }
+
+    private func routes(_ node: Node, file: String) throws(ConfigError) -> [Route] {
+        guard case .sequence(let seq) = node else {
+            throw ConfigError(file: file, line: ConfigNode.line(node), key: "routes", message: "expected a list of routes, got \(ConfigNode.kind(node))")
+        }
+        guard !seq.isEmpty else {
+            throw ConfigError(file: file, line: ConfigNode.line(node), key: "routes", message: "expected at least one route")
+        }
+        var routes: [Route] = []
+        for (i, item) in seq.enumerated() {
+            let r = try ConfigNode(file: file, path: "routes[\(i)]", node: item)
+            try r.rejectUnknownKeys(["topic", "family", "format"])
+            guard let topic = try r.string("topic") else {
+                throw ConfigError(file: file, line: ConfigNode.line(item), key: "routes[\(i)].topic",
+                                  message: "every route needs a topic pattern, e.g. plant/{site}/{line}/sensor/{device}/{metric}")
+            }
+            let pattern: TopicPattern
+            do { pattern = try TopicPattern(topic) } catch { throw r.error("topic", error.description) }
+            guard let familyName = try r.string("family") else {
+                throw ConfigError(file: file, line: ConfigNode.line(item), key: "routes[\(i)].family",
+                                  message: "every route needs a family (supported: \(Family.supportedNames))")
+            }
+            guard let family = Family(rawValue: familyName) else {
+                throw r.error("family", "family '\(familyName)' is not supported yet; supported: \(Family.supportedNames)")
+            }
+            let format = try r.choice("format", PayloadFormat.self) ?? .json
+            routes.append(Route(pattern: pattern, family: family, format: format))
+        }
+        return routes
+    }
+
+    private func secret(_ section: ConfigNode) throws(ConfigError) -> String? {
+        if let name = try section.string("password_env") {
+            guard let value = environment[name] else {
+                throw section.error("password_env", "the environment variable \(name) is not set")
+            }
+            return value
+        }
+        if var path = try section.string("password_file") {
+            if path.contains("$CREDENTIALS_DIRECTORY") {
+                guard let dir = environment["CREDENTIALS_DIRECTORY"] else {
+                    throw section.error("password_file", "$CREDENTIALS_DIRECTORY is not set (is LoadCredential= in the unit?)")
+                }
+                path = path.replacing("$CREDENTIALS_DIRECTORY", with: dir)
+            }
+            guard let text = readFile(path) else { throw section.error("password_file", "cannot read \(path)") }
+            return text.trimmingASCIIWhitespace
+        }
+        return nil
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case let .scanner(_, problem, _, _), let .parser(_, problem, _, _), let .composer(_, problem, _, _):
+            return problem
+        default:
+            return "\(error)"
+        }
+    }
+}

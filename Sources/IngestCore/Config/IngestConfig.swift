@@ -1,0 +1,72 @@
+/// The whole configuration of one ingestd instance. Defaults match config/ingestd.yaml.
+public struct IngestConfig: Sendable {
+    public struct MQTT: Sendable {
+        public var url = "mqtt://127.0.0.1:1883"
+        public var clientID = "ingestd"
+        public var cleanSession = false
+        public var username: String?
+        public var password: String?
+        public var caFile: String?
+        public var keepaliveSeconds = 60
+        public var reconnectMin: Duration = .seconds(1)
+        public var reconnectMax: Duration = .seconds(30)
+        /// Messages held between the MQTT thread and the pipeline; when full, the broker waits.
+        public var queueCapacity = 20_000
+    }
+
+    public struct Database: Sendable {
+        public var url = "postgresql://ingestd@127.0.0.1:5432/ingestd"
+        public var password: String?
+        public var migrateOnStart = true
+    }
+
+    public enum StorageEngine: String, Sendable, CaseIterable {
+        /// TimescaleDB hypertables when the extension can be created, native partitions otherwise.
+        case auto
+        case timescaledb
+        case partitions
+    }
+
+    public enum WriteMethod: String, Sendable, CaseIterable {
+        /// Binary COPY into a temporary staging table, then INSERT … SELECT … ON CONFLICT.
+        case copy
+        /// INSERT … SELECT FROM unnest($1, $2, …) ON CONFLICT with binary array parameters.
+        case unnest
+    }
+
+    public struct Storage: Sendable {
+        public var engine: StorageEngine = .auto
+        public var chunkInterval: Duration = .seconds(86_400)
+        public var partitionsAheadDays = 3
+    }
+
+    public struct Writer: Sendable {
+        public var batchSize = 5_000
+        public var maxAge: Duration = .milliseconds(200)
+        public var method: WriteMethod = .copy
+        public var retryMin: Duration = .milliseconds(500)
+        public var retryMax: Duration = .seconds(30)
+    }
+
+    public struct Publish: Sendable {
+        public var prefix = "ingestd/"
+        public var deadLetters = true
+    }
+
+    public var mqtt = MQTT()
+    public var database = Database()
+    public var storage = Storage()
+    public var writer = Writer()
+    public var limits = Limits()
+    public var dedupWindow = 200_000
+    public var publish = Publish()
+    public var routes: [Route] = IngestConfig.defaultRoutes
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The route used when the config names none.
+    public static let defaultRoutes: [Route] = [
+        Route(pattern: try! TopicPattern("plant/{site}/{line}/sensor/{device}/{metric}"), family: .sensor, format: .json),
+    ]
+}

@@ -1,0 +1,25 @@
+/// Finds the route of a topic: the first route whose pattern matches wins.
+public struct Router: Sendable {
+    public let routes: [Route]
+
+    public init(routes: [Route]) { self.routes = routes }
+
+    /// A matched route with the topic's captured levels.
+    public struct Match: Sendable, Equatable {
+        public var route: Route
+        public var fields: [String: String]
+    }
+
+    public func route(_ topic: String) -> Match? {
+        for route in routes {
+            if let fields = route.pattern.match(topic) { return Match(route: route, fields: fields) }
+        }
+        return nil
+    }
+
+    /// The distinct subscription filters of all routes, in route order.
+    public var subscriptionFilters: [String] {
+        var seen = Set<String>()
+        return routes.map(\.pattern.subscriptionFilter).filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,60 @@
+/// Why a message or one record of it was not accepted. `code` is a stable label for metrics
+/// and queries; `description` is the sentence stored with the dead letter.
+public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
+    case noRoute
+    case payloadTooLarge(size: Int, limit: Int)
+    case malformedJSON(JSONError)
+    case notANumber
+    case batchTooLong(count: Int, limit: Int)
+    case emptyBatch
+    case notAnObject(got: String)
+    case missingField(String)
+    case wrongType(field: String, expected: String, got: String)
+    case notFinite(field: String)
+    case badTimestamp(String)
+    case timestampInFuture(Timestamp, limitSeconds: Int64)
+    case timestampTooOld(Timestamp, limitSeconds: Int64)
+    case stringTooLong(field: String, length: Int, limit: Int)
+    case emptyString(field: String)
+
+    public var code: String {
+        switch self {
+        case .noRoute: "no_route"
+        case .payloadTooLarge: "payload_too_large"
+        case .malformedJSON(.tooDeep): "too_deep"
+        case .malformedJSON: "malformed_json"
+        case .notANumber: "not_a_number"
+        case .batchTooLong: "batch_too_long"
+        case .emptyBatch: "empty_batch"
+        case .notAnObject: "not_an_object"
+        case .missingField: "missing_field"
+        case .wrongType: "wrong_type"
+        case .notFinite: "not_finite"
+        case .badTimestamp: "bad_timestamp"
+        case .timestampInFuture: "ts_in_future"
+        case .timestampTooOld: "ts_too_old"
+        case .stringTooLong: "string_too_long"
+        case .emptyString: "empty_string"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noRoute: "no route matches the topic"
+        case let .payloadTooLarge(size, limit): "payload of \(size) bytes is larger than the limit of \(limit)"
+        case let .malformedJSON(e): "malformed JSON: \(e)"
+        case .notANumber: "payload is not a number"
+        case let .batchTooLong(count, limit): "batch of \(count) records is longer than the limit of \(limit)"
+        case .emptyBatch: "the batch is an empty array"
+        case let .notAnObject(got): "expected a JSON object, an array of objects or a number, got \(got)"
+        case let .missingField(f): "missing field '\(f)' (neither in the payload nor in the topic)"
+        case let .wrongType(f, expected, got): "field '\(f)' must be \(expected), got \(got)"
+        case let .notFinite(f): "field '\(f)' is not a finite number"
+        case let .badTimestamp(text): "timestamp '\(text)' is neither RFC 3339 nor epoch seconds/milliseconds"
+        case let .timestampInFuture(ts, limit): "timestamp \(ts) is more than \(limit) s in the future"
+        case let .timestampTooOld(ts, limit): "timestamp \(ts) is more than \(limit) s in the past"
+        case let .stringTooLong(f, length, limit): "field '\(f)' is \(length) bytes long, longer than the limit of \(limit)"
+        case let .emptyString(f): "field '\(f)' is empty"
+        }
+    }
+}
