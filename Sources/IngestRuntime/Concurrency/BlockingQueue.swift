@@ -1,0 +1,69 @@
+/// A bounded queue between threads. `push` blocks while the queue is full (this is how
+/// back-pressure reaches the broker: libmosquitto's thread stops reading); `popAll` takes
+/// everything queued at once, so a busy consumer pays for one wake-up per burst.
+final class BlockingQueue<Element>: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private let notEmpty: ConditionLock.Condition
+    private let notFull: ConditionLock.Condition
+    private var items: [Element] = []
+    private var spare: [Element] = []
+    private var closed = false
+    private var consumerWaiting = false
+    private var producersWaiting = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+        notEmpty = ConditionLock.Condition(lock)
+        notFull = ConditionLock.Condition(lock)
+        items.reserveCapacity(min(capacity, 65_536))
+    }
+
+    /// Adds an element, waiting while the queue is full. Returns false once closed.
+    @discardableResult
+    func push(_ element: Element) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while items.count >= capacity && !closed {
+            producersWaiting += 1
+            notFull.wait()
+            producersWaiting -= 1
+        }
+        if closed { return false }
+        items.append(element)
+        if consumerWaiting { notEmpty.signal() }
+        return true
+    }
+
+    /// Waits until something is queued or `deadline` passes, then takes everything.
+    /// Returns [] on timeout and nil once the queue is closed and empty.
+    func popAll(until deadline: ContinuousClock.Instant?) -> [Element]? {
+        lock.lock()
+        defer { lock.unlock() }
+        while items.isEmpty {
+            if closed { return nil }
+            consumerWaiting = true
+            let signalled = notEmpty.wait(until: deadline)
+            consumerWaiting = false
+            if !signalled && items.isEmpty { return closed ? nil : [] }
+        }
+        swap(&items, &spare)
+        items.removeAll(keepingCapacity: true)
+        if producersWaiting > 0 { notFull.broadcast() }
+        let out = spare
+        spare = []
+        return out
+    }
+
+    /// After close, `push` returns false and `popAll` drains what is left, then returns nil.
+    func close() {
+        lock.withLock {
+            closed = true
+            notEmpty.broadcast()
+            notFull.broadcast()
+        }
+    }
+
+    var count: Int { lock.withLock { items.count } }
+}

@@ -1,0 +1,114 @@
+import IngestCore
+import Logging
+import PostgresClient
+
+/// Applies the pending migrations under an advisory lock, so that several instances starting
+/// at once never race, and picks the storage layout the first time.
+public struct Migrator {
+    /// The advisory lock key: "ingestd" in ASCII.
+    static let lockKey: Int64 = 0x0069_6E67_6573_7464
+
+    let connection: PostgresConnection
+    let storage: IngestConfig.Storage
+    let logger: Logger
+
+    public init(connection: PostgresConnection, storage: IngestConfig.Storage, logger: Logger) {
+        self.connection = connection
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// What a run of the migrator did.
+    public struct Report: Sendable {
+        public var layout: StorageLayout
+        public var applied: [Int]
+        public var current: Int
+    }
+
+    public func migrate() throws -> Report {
+        try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
+        try connection.execute("""
+            SET client_min_messages = warning;
+            CREATE TABLE IF NOT EXISTS ingestd_migrations (
+                version    integer     PRIMARY KEY,
+                name       text        NOT NULL,
+                layout     text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            """)
+        let rows = try connection.execute("SELECT version, layout FROM ingestd_migrations ORDER BY version").rows
+        let applied = Set(rows.compactMap { $0[0].flatMap { Int($0) } })
+        let layout: StorageLayout
+        if let recorded = rows.first?[1].flatMap(StorageLayout.init(rawValue:)) {
+            layout = recorded
+            try checkRecorded(layout)
+        } else {
+            layout = try chooseLayout()
+        }
+        var done: [Int] = []
+        for m in Migration.all where !applied.contains(m.version) {
+            logger.info("applying migration", metadata: ["version": "\(m.version)", "name": "\(m.name)", "layout": "\(layout.rawValue)"])
+            try connection.execute("BEGIN")
+            do {
+                try connection.execute(m.sql(layout, storage))
+                try connection.execute("INSERT INTO ingestd_migrations (version, name, layout) VALUES ($1, $2, $3)",
+                                       [.text(String(m.version)), .text(m.name), .text(layout.rawValue)])
+                try connection.execute("COMMIT")
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw MigrationError.failed(version: m.version, name: m.name, underlying: "\(error)")
+            }
+            done.append(m.version)
+        }
+        return Report(layout: layout, applied: done, current: Migration.all.last?.version ?? 0)
+    }
+
+    /// Hypertables when the timescaledb extension can be created (it must also be in
+    /// shared_preload_libraries), native partitions otherwise — or what the config demands.
+    private func chooseLayout() throws -> StorageLayout {
+        if storage.engine == .partitions {
+            logger.notice("storage: native daily partitions (storage.engine = partitions)")
+            return .partitions
+        }
+        let available = try connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").rowCount > 0
+        var reason = "the timescaledb extension is not installed on the server"
+        if available {
+            do {
+                try connection.execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb")
+                logger.notice("storage: TimescaleDB hypertables (extension timescaledb is available)")
+                return .hypertable
+            } catch {
+                reason = "CREATE EXTENSION timescaledb failed: \(error)"
+            }
+        }
+        if storage.engine == .timescaledb { throw MigrationError.timescaleUnavailable(reason) }
+        logger.notice("storage: native daily partitions (\(reason))")
+        return .partitions
+    }
+
+    private func checkRecorded(_ layout: StorageLayout) throws {
+        switch (layout, storage.engine) {
+        case (.hypertable, .partitions), (.partitions, .timescaledb):
+            throw MigrationError.layoutMismatch(recorded: layout, configured: storage.engine)
+        default:
+            break
+        }
+    }
+}
+
+/// Why the schema could not be brought up to date.
+public enum MigrationError: Error, CustomStringConvertible {
+    case failed(version: Int, name: String, underlying: String)
+    case timescaleUnavailable(String)
+    case layoutMismatch(recorded: StorageLayout, configured: IngestConfig.StorageEngine)
+
+    public var description: String {
+        switch self {
+        case let .failed(v, name, underlying): "migration \(v) (\(name)) failed and was rolled back: \(underlying)"
+        case let .timescaleUnavailable(reason): "storage.engine is timescaledb, but \(reason)"
+        case let .layoutMismatch(recorded, configured):
+            "the database was set up with \(recorded.rawValue), but storage.engine is \(configured.rawValue); set storage.engine to auto or use another database"
+        }
+    }
+}

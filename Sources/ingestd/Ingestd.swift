@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestRuntime
+import Logging
+
+@main
+struct Ingestd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingestd",
+        abstract: "MQTT-native ingestion of factory and field telemetry into TimescaleDB/PostgreSQL.",
+        version: Daemon.version,
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Parse.self]
+    )
+}
+
+/// The `--config` option every subcommand shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The YAML config file (env INGESTD_CONFIG; default /etc/ingestd/ingestd.yaml).")
+    var config: String?
+
+    var path: String {
+        config ?? ProcessInfo.processInfo.environment["INGESTD_CONFIG"] ?? "/etc/ingestd/ingestd.yaml"
+    }
+
+    /// Loads the file; INGESTD_MQTT_URL and INGESTD_DATABASE_URL override the URLs in it.
+    func load() throws -> IngestConfig {
+        let environment = ProcessInfo.processInfo.environment
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(path): cannot read the config file (does it exist, and is it readable UTF-8?)")
+        }
+        let loader = ConfigLoader(environment: environment) { file in
+            FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) }
+        }
+        var config: IngestConfig
+        do {
+            config = try loader.load(yaml: text, file: path)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let url = environment["INGESTD_MQTT_URL"], !url.isEmpty { config.mqtt.url = url }
+        if let url = environment["INGESTD_DATABASE_URL"], !url.isEmpty { config.database.url = url }
+        if let password = config.database.password { setenv("PGPASSWORD", password, 1) }
+        return config
+    }
+}
+
+func makeLogger(_ label: String, level: String) -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
+    var logger = Logger(label: label)
+    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    return logger
+}
+
+extension Ingestd {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Consume, validate, deduplicate and store until SIGTERM.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let config = try options.load()
+            let logger = makeLogger("ingestd", level: config.logLevel)
+            let code: Int32
+            do {
+                code = try Daemon(config: config, logger: logger, environment: ProcessInfo.processInfo.environment).run()
+            } catch {
+                logger.critical("ingestd cannot run: \(error)")
+                throw ExitCode(2)
+            }
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let config = try options.load()
+            let logger = makeLogger("ingestd.migrate", level: config.logLevel)
+            do {
+                let report = try DatabaseSetup.migrate(config: config, logger: logger)
+                print("schema at version \(report.current) (\(report.layout == .hypertable ? "TimescaleDB hypertables" : "native daily partitions")); applied now: \(report.applied.isEmpty ? "none" : report.applied.map(String.init).joined(separator: ", "))")
+            } catch {
+                logger.critical("migration failed: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct CheckConfig: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Check the config file and print what it configures.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let config = try options.load()
+            print("\(options.path): OK")
+            print("  broker:   \(config.mqtt.url) as client '\(config.mqtt.clientID)' (clean session: \(config.mqtt.cleanSession))")
+            print("  database: \(redacted(config.database.url)) (storage: \(config.storage.engine.rawValue), write method: \(config.writer.method.rawValue))")
+            print("  batches:  \(config.writer.batchSize) rows or \(config.writer.maxAge)")
+            for route in config.routes {
+                print("  route:    \(route.pattern) -> \(route.family.rawValue), \(route.format.rawValue) (subscribes \(route.pattern.subscriptionFilter))")
+            }
+        }
+
+        private func redacted(_ url: String) -> String {
+            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"),
+                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+        }
+    }
+
+    struct Parse: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what a message becomes, using the config's routes and limits. Writes nothing.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The topic the message arrived on.") var topic: String
+        @Option(help: "The payload, as text.") var payload: String
+
+        func run() throws {
+            let config = FileManager.default.fileExists(atPath: options.path) ? try options.load() : IngestConfig()
+            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let processor = MessageProcessor(routes: config.routes, limits: config.limits)
+            let result = processor.process(InboundMessage(topic: topic, payload: Array(payload.utf8), receivedAt: now), now: now)
+            if let route = processor.router.route(topic) {
+                print("route: \(route.route.pattern) -> \(route.route.family.rawValue) \(route.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            }
+            for r in result.readings {
+                var line = "reading: device=\(r.device) metric=\(r.metric) ts=\(r.ts) value=\(r.value)"
+                if let u = r.unit { line += " unit=\(u)" }
+                if let q = r.quality { line += " quality=\(q)" }
+                if let s = r.seq { line += " seq=\(s)" }
+                if let s = r.site { line += " site=\(s)" }
+                if let l = r.line { line += " line=\(l)" }
+                print(line)
+            }
+            if let d = result.deadLetter {
+                print("dead letter (\(d.family)): \(d.reasonCode): \(d.reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
