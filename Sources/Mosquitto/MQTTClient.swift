@@ -67,7 +67,6 @@ public final class MQTTClient: @unchecked Sendable {
         }
         handle = h
         mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
-        try check(mosquitto_threaded_set(h, true), "mosquitto_threaded_set")
         try check(mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "mosquitto_int_option")
         try check(mosquitto_int_option(h, MOSQ_OPT_TCP_NODELAY, 1), "mosquitto_int_option")
         try check(mosquitto_max_inflight_messages_set(h, options.maxInflight), "mosquitto_max_inflight_messages_set")

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import Mosquitto
+
+/// `ingestd-sim`: plays N sensor devices publishing at QoS 1, with chosen fractions of
+/// duplicate and malformed messages, and writes a manifest of what it published, what the
+/// broker acknowledged and what the database must hold afterwards.
+@main
+struct Simulator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingestd-sim",
+        abstract: "Play sensor devices on MQTT, faults included, and say what the database must hold afterwards."
+    )
+
+    @Option(help: "Broker URL (env INGESTD_MQTT_URL).") var url: String?
+    @Option(help: "How many devices.") var devices = 100
+    @Option(help: "Metrics per device.") var metrics = 1
+    @Option(help: "Messages per second in all (0: as fast as the broker takes them).") var rate: Double = 1000
+    @Option(help: "Messages to publish.") var count: Int?
+    @Option(help: "Seconds to publish for (when --count is not given).") var duration: Double = 10
+    @Option(help: "Fraction of messages that repeat an earlier one exactly.") var duplicates: Double = 0
+    @Option(help: "Fraction of messages that are malformed (each must become one dead letter).") var malformed: Double = 0
+    @Option(help: "Readings per message (more than 1: a JSON array).") var batch = 1
+    @Option(help: "First topic level; topics are PREFIX/{site}/{line}/sensor/{device}/{metric}.") var topicPrefix = "plant"
+    @Option(help: "Site name.") var site = "s1"
+    @Option(help: "Production lines the devices are spread over.") var lines = 4
+    @Option(help: "QoS of the publishes.") var qos: Int32 = 1
+    @Option(help: "QoS 1 messages in flight at once (300-1,000 works best).") var inflight: UInt32 = 500
+    @Option(help: "Random seed, for a repeatable run.") var seed: UInt64 = 42
+    @Option(help: "Write the manifest (JSON) here.") var manifest: String?
+    @Option(help: "Seconds to wait for the broker's acknowledgements at the end.") var ackTimeout: Double = 60
+
+    func validate() throws {
+        guard devices > 0, metrics > 0, batch > 0 else { throw ValidationError("--devices, --metrics and --batch must be positive") }
+        guard (0...1).contains(duplicates), (0...1).contains(malformed), duplicates + malformed < 1 else {
+            throw ValidationError("--duplicates and --malformed are fractions from 0 to 1 and must leave room for valid messages")
+        }
+        guard qos == 0 || qos == 1 else { throw ValidationError("--qos is 0 or 1") }
+    }
+
+    func run() throws {
+        let brokerURL = try MQTTURL(parsing: url ?? ProcessInfo.processInfo.environment["INGESTD_MQTT_URL"] ?? "mqtt://127.0.0.1:1883")
+        let tracker = AckTracker()
+        var options = MQTTClient.Options(url: brokerURL, clientID: "ingestd-sim-\(getpid())")
+        options.cleanSession = true
+        options.maxInflight = inflight
+        var handlers = MQTTClient.Handlers()
+        handlers.onConnect = { rc in tracker.connected(rc) }
+        handlers.onPublish = { _ in tracker.acked() }
+        let client = try MQTTClient(options: options, handlers: handlers)
+        try client.start()
+        guard tracker.waitConnected(seconds: 10) else {
+            throw ValidationError("could not connect to \(brokerURL) within 10 s")
+        }
+
+        var plan = PublishPlan(devices: devices, metrics: metrics, batch: batch, topicPrefix: topicPrefix, site: site,
+                               lines: lines, duplicates: duplicates, malformed: malformed, seed: seed)
+        let total = count ?? Int.max
+        let start = Date()
+        let deadline = count == nil ? start.addingTimeInterval(duration) : .distantFuture
+        var published = 0
+        let window = Int(inflight) * 4
+        while published < total && Date() < deadline {
+            if rate > 0 {
+                let due = start.addingTimeInterval(Double(published) / rate)
+                let wait = due.timeIntervalSinceNow
+                if wait > 0.0005 { usleep(UInt32(wait * 1_000_000)) }
+            }
+            while qos > 0 && published - tracker.ackCount > window { usleep(200) }
+            let message = plan.next(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+            try client.publish(topic: message.topic, payload: message.payload, qos: qos)
+            published += 1
+        }
+        let publishedAt = Date()
+        let ackDeadline = Date().addingTimeInterval(ackTimeout)
+        while qos > 0 && tracker.ackCount < published && Date() < ackDeadline { usleep(1000) }
+        let acked = qos > 0 ? tracker.ackCount : published
+        client.disconnect()
+        client.stop()
+        let elapsed = publishedAt.timeIntervalSince(start)
+
+        let report = Manifest(
+            published: published, acknowledged: acked, validMessages: plan.validMessages,
+            duplicateMessages: plan.duplicateMessages, malformedMessages: plan.malformedMessages,
+            malformedByKind: plan.malformedByKind, readingsPerMessage: batch,
+            expectedUniqueReadings: plan.validMessages * batch, expectedDeadLetters: plan.malformedMessages,
+            devices: devices, metrics: metrics, topicPrefix: topicPrefix,
+            startedAt: ISO8601DateFormatter().string(from: start), elapsedSeconds: elapsed,
+            publishRate: elapsed > 0 ? Double(published) / elapsed : 0)
+        if let manifest {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            try encoder.encode(report).write(to: URL(fileURLWithPath: manifest))
+        }
+        print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s; broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
+        if acked < published {
+            FileHandle.standardError.write(Data("ingestd-sim: the broker acknowledged only \(acked) of \(published) messages\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+}
+
+/// What a run published and what the database must hold afterwards.
+struct Manifest: Codable {
+    var published: Int
+    var acknowledged: Int
+    var validMessages: Int
+    var duplicateMessages: Int
+    var malformedMessages: Int
+    var malformedByKind: [String: Int]
+    var readingsPerMessage: Int
+    var expectedUniqueReadings: Int
+    var expectedDeadLetters: Int
+    var devices: Int
+    var metrics: Int
+    var topicPrefix: String
+    var startedAt: String
+    var elapsedSeconds: Double
+    var publishRate: Double
+}
+
+/// Counts the broker's acknowledgements (libmosquitto's thread) for the publishing thread.
+final class AckTracker: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var acks = 0
+    private var connectCode: Int32?
+
+    func acked() { lock.lock(); acks += 1; lock.unlock() }
+    var ackCount: Int { lock.lock(); defer { lock.unlock() }; return acks }
+
+    func connected(_ rc: Int32) {
+        lock.lock()
+        connectCode = rc
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func waitConnected(seconds: Double) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while connectCode != 0 {
+            if !lock.wait(until: deadline) { return false }
+        }
+        return true
+    }
+}
