@@ -1,0 +1,87 @@
+import Foundation
+
+/// A program the test starts and stops, with its output kept in a file for the test to read
+/// and to show when something fails.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let logFile: URL
+
+    init(_ executable: String, _ arguments: [String], label: String) throws {
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UInt32.random(in: 0...UInt32.max)).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        // The URLs in the test's config must win over the ones scripts/test exports.
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["INGESTD_MQTT_URL", "INGESTD_DATABASE_URL", "INGESTD_CONFIG"] { environment[key] = nil }
+        process.environment = environment
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until the output contains `text`; false on timeout or exit.
+    func waitForOutput(_ text: String, timeout: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if output.contains(text) { return true }
+            if !process.isRunning { return output.contains(text) }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// Waits for the exit and returns the exit code; nil on timeout (the process is then killed).
+    func waitForExit(timeout: Double = 120) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func terminate(timeout: Double = 60) -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        return waitForExit(timeout: timeout)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// What `ingestd-sim` reports in its manifest (the fields the tests read).
+struct SimulatorManifest: Decodable {
+    var published: Int
+    var acknowledged: Int
+    var validMessages: Int
+    var duplicateMessages: Int
+    var malformedMessages: Int
+    var expectedUniqueReadings: Int
+    var expectedDeadLetters: Int
+}
+
+enum Simulator {
+    /// Starts `ingestd-sim` publishing under `topicRoot`; read the manifest after it exits.
+    static func start(topicRoot: String, count: Int, rate: Int, duplicates: Double, malformed: Double,
+                      devices: Int = 200, manifest: URL) throws -> ChildProcess {
+        try ChildProcess(TestStack.binary("ingestd-sim"), [
+            "--url", TestStack.mqttURL ?? "", "--topic-prefix", topicRoot, "--count", String(count), "--rate", String(rate),
+            "--devices", String(devices), "--duplicates", String(duplicates), "--malformed", String(malformed),
+            "--manifest", manifest.path,
+        ], label: "sim")
+    }
+
+    static func readManifest(_ url: URL) throws -> SimulatorManifest {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(SimulatorManifest.self, from: Data(contentsOf: url))
+    }
+}

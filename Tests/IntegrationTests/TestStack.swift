@@ -1,0 +1,73 @@
+import Foundation
+import PostgresClient
+
+/// The stack the integration tests run against: the broker and database that
+/// `scripts/stack up` started (scripts/test exports their URLs), and the built binaries.
+enum TestStack {
+    static let environment = ProcessInfo.processInfo.environment
+
+    static var mqttURL: String? { environment["INGESTD_MQTT_URL"] }
+    static var adminDatabaseURL: String? { environment["INGESTD_ADMIN_DATABASE_URL"] }
+
+    /// scripts/test sets INGESTD_REQUIRE_STACK=1: then a missing stack fails the tests
+    /// instead of skipping them.
+    static var isRequired: Bool { environment["INGESTD_REQUIRE_STACK"] == "1" }
+    static var isConfigured: Bool { mqttURL != nil && adminDatabaseURL != nil }
+    static var shouldRun: Bool { isConfigured || isRequired }
+
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A built executable: $INGESTD_BIN_DIR/name, else .build/debug/name.
+    static func binary(_ name: String) -> String {
+        if let dir = environment["INGESTD_BIN_DIR"] { return "\(dir)/\(name)" }
+        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
+    }
+
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String {
+            "the integration stack is not running: start it with `scripts/stack up` and `eval \"$(scripts/stack env)\"`, or run scripts/test"
+        }
+    }
+
+    /// Creates an empty database for one test and returns its URL.
+    static func freshDatabase(_ label: String) throws -> String {
+        guard let admin = adminDatabaseURL else { throw NotConfigured() }
+        let name = "t_\(label)_\(UInt32.random(in: 0...UInt32.max))"
+        let connection = try PostgresConnection(admin)
+        try connection.execute("CREATE DATABASE \(name)")
+        guard let slash = admin.lastIndex(of: "/") else { throw NotConfigured() }
+        return admin[..<slash] + "/\(name)"
+    }
+
+    /// A unique topic root, so tests sharing the broker never see each other's messages.
+    static func uniqueTopicRoot(_ label: String) -> String { "it\(label)\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// Writes an ingestd config for one test into a temporary folder and returns its path.
+    static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
+                            extra: String = "") throws -> String {
+        guard let mqtt = mqttURL else { throw NotConfigured() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let yaml = """
+        mqtt:
+          url: \(mqtt)
+          client_id: ingestd-\(topicRoot)
+        database:
+          url: \(databaseURL)
+        storage:
+          engine: \(engine)
+        writer:
+          method: \(method)
+        publish:
+          prefix: \(topicRoot)/ingestd/
+        routes:
+          - topic: \(topicRoot)/{site}/{line}/sensor/{device}/{metric}
+            family: sensor
+        \(extra)
+        """
+        let file = dir.appendingPathComponent("ingestd.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+}
