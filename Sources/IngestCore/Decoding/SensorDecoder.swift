@@ -21,6 +21,11 @@ public struct SensorDecoder: Sendable {
 
     public func decode(_ payload: [UInt8], format: PayloadFormat, topicFields: [String: String],
                        receivedAt: Timestamp) -> Result<Output, RejectReason> {
+        decode(payload, format: format, fields: TopicFields(topicFields), receivedAt: receivedAt)
+    }
+
+    public func decode(_ payload: [UInt8], format: PayloadFormat, fields topicFields: TopicFields,
+                       receivedAt: Timestamp) -> Result<Output, RejectReason> {
         if payload.count > limits.maxPayloadBytes {
             return .failure(.payloadTooLarge(size: payload.count, limit: limits.maxPayloadBytes))
         }
@@ -61,18 +66,18 @@ public struct SensorDecoder: Sendable {
         return .success(out)
     }
 
-    private func decodeRecord(_ members: [(String, JSONValue)], index: Int, topicFields: [String: String],
+    private func decodeRecord(_ members: [(String, JSONValue)], index: Int, topicFields: TopicFields,
                               receivedAt: Timestamp, into out: inout Output) {
         var ts: Timestamp?
-        var device = topicFields["device"]
-        var metric = topicFields["metric"]
+        var device = topicFields.device
+        var metric = topicFields.metric
         var value: Double?
         var values: [(String, JSONValue)]?
-        var unit = topicFields["unit"]
+        var unit = topicFields.unit
         var quality: String?
         var seq: Int64?
-        var site = topicFields["site"]
-        var line = topicFields["line"]
+        var site = topicFields.site
+        var line = topicFields.line
 
         func fail(_ reason: RejectReason) { out.rejections.append((index, reason)) }
 

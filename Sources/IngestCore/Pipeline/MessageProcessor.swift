@@ -22,11 +22,11 @@ public struct MessageProcessor: Sendable {
 
     public func process(_ message: InboundMessage, now: Timestamp) -> Result {
         var result = Result()
-        guard let match = router.route(message.topic) else {
+        guard let match = router.routeFields(message.topic) else {
             return rejected(message, family: "unrouted", reasons: [.noRoute], of: 1)
         }
         let family = match.route.family.rawValue
-        switch decoder.decode(message.payload, format: match.route.format, topicFields: match.fields,
+        switch decoder.decode(message.payload, format: match.route.format, fields: match.fields,
                               receivedAt: message.receivedAt) {
         case .failure(let reason):
             return rejected(message, family: family, reasons: [reason], of: 1)

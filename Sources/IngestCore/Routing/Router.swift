@@ -17,6 +17,14 @@ public struct Router: Sendable {
         return nil
     }
 
+    /// The route of a topic with its known fields filled: the pipeline's hot path.
+    public func routeFields(_ topic: String) -> (route: Route, fields: TopicFields)? {
+        for route in routes {
+            if let fields = route.pattern.matchFields(topic) { return (route, fields) }
+        }
+        return nil
+    }
+
     /// The distinct subscription filters of all routes, in route order.
     public var subscriptionFilters: [String] {
         var seen = Set<String>()

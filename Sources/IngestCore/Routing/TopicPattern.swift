@@ -11,6 +11,12 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
 
     let levels: [Level]
     public let description: String
+    /// Each literal level's bytes (empty for wildcards), for matching without Characters.
+    private let literalBytes: [[UInt8]]
+    /// For each capture, the field it fills (nil for names the decoder does not know).
+    private let slots: [TopicFields.Slot?]
+
+    public static func == (a: TopicPattern, b: TopicPattern) -> Bool { a.description == b.description }
 
     public init(_ text: String) throws(TopicPatternError) {
         guard !text.isEmpty else { throw TopicPatternError(pattern: text, reason: "the pattern is empty") }
@@ -41,6 +47,10 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
         }
         self.levels = levels
         self.description = text
+        literalBytes = levels.map { if case .literal(let s) = $0 { Array(s.utf8) } else { [] } }
+        var slots: [TopicFields.Slot?] = []
+        for case .capture(let name) in levels { slots.append(TopicFields.Slot(name: name)) }
+        self.slots = slots
     }
 
     /// The MQTT subscription filter: `{name}` becomes `+`.
@@ -62,34 +72,53 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
     /// Matches a concrete topic; returns the captured levels by name, or nil.
     public func match(_ topic: String) -> [String: String]? {
         var captures: [String: String] = [:]
-        var li = 0
-        var remaining = topic[...]
-        while true {
-            let level: Substring
-            let atEnd: Bool
-            if let slash = remaining.firstIndex(of: "/") {
-                level = remaining[..<slash]
-                remaining = remaining[remaining.index(after: slash)...]
-                atEnd = false
-            } else {
-                level = remaining
-                atEnd = true
-            }
-            guard li < levels.count else { return nil }
-            switch levels[li] {
-            case .literal(let s): if level != s { return nil }
-            case .capture(let name):
-                if level.isEmpty { return nil }
-                captures[name] = String(level)
-            case .single: break
-            case .rest: return captures
-            }
-            li += 1
-            if atEnd {
-                // "a/#" also matches "a" (MQTT's rule).
-                if li == levels.count { return captures }
-                if li == levels.count - 1, levels[li] == .rest { return captures }
-                return nil
+        let names = captureNames
+        let matched = scan(topic) { index, value in captures[names[index]] = value }
+        return matched ? captures : nil
+    }
+
+    /// Matches a concrete topic and fills the known fields; nil when it does not match.
+    public func matchFields(_ topic: String) -> TopicFields? {
+        var fields = TopicFields()
+        let matched = scan(topic) { index, value in
+            if let slot = slots[index] { fields.set(slot, value) }
+        }
+        return matched ? fields : nil
+    }
+
+    /// Walks the topic's bytes level by level; calls `capture` with each captured level's
+    /// index among the captures. MQTT levels are split on '/' bytes, so bytes suffice.
+    private func scan(_ topic: String, capture: (Int, String) -> Void) -> Bool {
+        var topic = topic
+        return topic.withUTF8 { bytes -> Bool in
+            var li = 0
+            var captureIndex = 0
+            var start = 0
+            while true {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+                let atEnd = end == bytes.count
+                guard li < levels.count else { return false }
+                switch levels[li] {
+                case .literal:
+                    let literal = literalBytes[li]
+                    guard end - start == literal.count else { return false }
+                    for k in 0..<literal.count where bytes[start + k] != literal[k] { return false }
+                case .capture:
+                    guard end > start else { return false }
+                    capture(captureIndex, String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                    captureIndex += 1
+                case .single:
+                    break
+                case .rest:
+                    return true
+                }
+                li += 1
+                if atEnd {
+                    // "a/#" also matches "a" (MQTT's rule).
+                    return li == levels.count || (li == levels.count - 1 && levels[li] == .rest)
+                }
+                start = end + 1
             }
         }
     }

@@ -1,5 +1,8 @@
 import IngestCore
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The pipeline thread: takes messages from the inbox in bursts, routes, decodes, validates
 /// and deduplicates them, and hands full batches to the writer (blocking while it is behind).
@@ -29,6 +32,10 @@ final class PipelineService: @unchecked Sendable {
         inbox.close()
         thread?.join()
     }
+
+    /// Bursts smaller than this make the pipeline linger before the next one.
+    static let burstWorthWaking = 512
+    static let lingerMicros: UInt32 = 1_000
 
     private func run() {
         let processor = MessageProcessor(routes: config.routes, limits: config.limits)
@@ -68,6 +75,11 @@ final class PipelineService: @unchecked Sendable {
                 stats.add(delta)
                 delta = OutcomeCounters()
             }
+            // After a small burst, let messages gather for a moment: libmosquitto's thread then
+            // queues them without waking this one, and one wake-up serves a whole burst.
+            // Measured: a wake-up per message cost ~0.9 futex calls per message and most of
+            // ingestd's CPU; this costs at most `lingerMicros` of latency.
+            if messages.count < Self.burstWorthWaking { usleep(Self.lingerMicros) }
         }
         act(batcher.shutdownRequested())
     }
