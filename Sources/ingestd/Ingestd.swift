@@ -27,7 +27,7 @@ struct ConfigOptions: ParsableArguments {
     func load() throws -> IngestConfig {
         let environment = ProcessInfo.processInfo.environment
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(path): cannot read the config file (does it exist, and is it readable UTF-8?)")
+            throw ConfigFileError(description: "\(path): cannot read the config file (does it exist, and is it readable UTF-8?)")
         }
         let loader = ConfigLoader(environment: environment) { file in
             FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) }
@@ -36,13 +36,18 @@ struct ConfigOptions: ParsableArguments {
         do {
             config = try loader.load(yaml: text, file: path)
         } catch {
-            throw ValidationError(error.description)
+            throw ConfigFileError(description: error.description)
         }
         if let url = environment["INGESTD_MQTT_URL"], !url.isEmpty { config.mqtt.url = url }
         if let url = environment["INGESTD_DATABASE_URL"], !url.isEmpty { config.database.url = url }
         if let password = config.database.password { setenv("PGPASSWORD", password, 1) }
         return config
     }
+}
+
+/// A config problem, printed as it is (file:line: key: message) without the usage text.
+struct ConfigFileError: Error, CustomStringConvertible {
+    let description: String
 }
 
 func makeLogger(_ label: String, level: String) -> Logger {

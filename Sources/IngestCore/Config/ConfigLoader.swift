@@ -17,6 +17,11 @@ public struct ConfigLoader: Sendable {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let name = duplicates.sorted().first ?? ""
+            let place = YAMLText(text).repeatedKey(name, after: context.mark.line)
+            throw ConfigError(file: file, line: place?.line ?? context.mark.line, key: place?.path ?? name,
+                              message: "the key '\(name)' appears twice in the same mapping")
         } catch let error as YamlError {
             throw ConfigError(file: file, line: Self.line(of: error), key: "", message: "not valid YAML: \(Self.describe(error))")
         } catch {

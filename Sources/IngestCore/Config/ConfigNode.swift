@@ -7,6 +7,8 @@ struct ConfigNode {
     let path: String
     let node: Node
     private(set) var pairs: [(key: String, value: Node)] = []
+    /// The line of each key, by name.
+    private var keyLines: [String: Int] = [:]
 
     init(file: String, path: String, node: Node) throws(ConfigError) {
         self.file = file
@@ -23,6 +25,7 @@ struct ConfigNode {
                 throw ConfigError(file: file, line: Self.line(k), key: qualified(name), message: "the key appears twice")
             }
             pairs.append((name, v))
+            keyLines[name] = Self.line(k)
         }
     }
 
@@ -55,9 +58,10 @@ struct ConfigNode {
     /// Fails on any key not in `known`, suggesting the closest known one.
     func rejectUnknownKeys(_ known: [String]) throws(ConfigError) {
         for (key, value) in pairs where !known.contains(key) {
+            let line = keyLines[key] ?? Self.line(value)
             let hint = known.min { editDistance($0, key) < editDistance($1, key) }
                 .flatMap { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
-            throw ConfigError(file: file, line: Self.line(value), key: qualified(key),
+            throw ConfigError(file: file, line: line, key: qualified(key),
                               message: "unknown key\(hint); known keys here: \(known.joined(separator: ", "))")
         }
     }

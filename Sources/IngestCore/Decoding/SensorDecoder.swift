@@ -10,8 +10,12 @@ public struct SensorDecoder: Sendable {
     /// of the whole message.
     public struct Output: Equatable, Sendable {
         public var readings: [SensorReading] = []
+        /// For each reading, the index of the record it came from (a `values` record yields several).
+        public var recordIndices: [Int] = []
         /// (record index, reason) of each record that could not be decoded.
         public var rejections: [(Int, RejectReason)] = []
+        /// How many records the payload held (1 for an object or a number).
+        public var recordCount = 0
 
         public static func == (a: Output, b: Output) -> Bool {
             a.readings == b.readings && a.rejections.count == b.rejections.count
@@ -42,6 +46,7 @@ public struct SensorDecoder: Sendable {
             }
         }
         var out = Output()
+        out.recordCount = 1
         switch json {
         case .number(let v):
             decodeRecord([("value", .number(v))], index: 0, topicFields: topicFields, receivedAt: receivedAt, into: &out)
@@ -53,6 +58,7 @@ public struct SensorDecoder: Sendable {
                 return .failure(.batchTooLong(count: elements.count, limit: limits.maxBatchLength))
             }
             out.readings.reserveCapacity(elements.count)
+            out.recordCount = elements.count
             for (i, element) in elements.enumerated() {
                 guard case .object(let members) = element else {
                     out.rejections.append((i, .notAnObject(got: element.typeName)))
@@ -132,20 +138,25 @@ public struct SensorDecoder: Sendable {
         }
         guard let device else { return fail(.missingField("device")) }
         let timestamp = ts ?? receivedAt
+        // A record is accepted or rejected whole: collect its readings before adding any.
+        var readings: [SensorReading] = []
         if let values {
             for (name, mv) in values {
                 guard case .number(let n) = mv else {
                     return fail(.wrongType(field: "values.\(name)", expected: "a number", got: mv.typeName))
                 }
-                out.readings.append(SensorReading(ts: timestamp, device: device, metric: name, value: n, unit: unit,
-                                                  quality: quality, seq: seq, site: site, line: line, receivedAt: receivedAt))
+                readings.append(SensorReading(ts: timestamp, device: device, metric: name, value: n, unit: unit,
+                                              quality: quality, seq: seq, site: site, line: line, receivedAt: receivedAt))
             }
-            if value == nil { return }
         }
-        guard let metric else { return fail(.missingField("metric")) }
-        guard let value else { return fail(.missingField("value")) }
-        out.readings.append(SensorReading(ts: timestamp, device: device, metric: metric, value: value, unit: unit,
+        if values == nil || value != nil {
+            guard let metric else { return fail(.missingField("metric")) }
+            guard let value else { return fail(.missingField("value")) }
+            readings.append(SensorReading(ts: timestamp, device: device, metric: metric, value: value, unit: unit,
                                           quality: quality, seq: seq, site: site, line: line, receivedAt: receivedAt))
+        }
+        out.readings.append(contentsOf: readings)
+        out.recordIndices.append(contentsOf: repeatElement(index, count: readings.count))
     }
 
     /// A payload that is a number as text, with optional surrounding white space.
@@ -157,10 +168,13 @@ public struct SensorDecoder: Sendable {
 }
 
 extension String {
+    /// Without leading and trailing spaces, tabs, CR and LF. Works on bytes: "\r\n" is one
+    /// Character in Swift and would match neither "\r" nor "\n".
     var trimmingASCIIWhitespace: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\n" || f == "\t" || f == "\r" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
+        let bytes = utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+              let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(Substring(self.utf8[first...last]))
     }
 }

@@ -35,14 +35,17 @@ public struct MessageProcessor: Sendable {
             result.readings.reserveCapacity(output.readings.count)
             for (i, r) in output.readings.enumerated() {
                 if let reason = validator.validate(r, now: now) {
-                    indexed.append((i, reason))
+                    indexed.append((output.recordIndices[i], reason))
                 } else {
                     result.readings.append(r)
                 }
             }
             guard !indexed.isEmpty else { return result }
             indexed.sort { $0.0 < $1.0 }
-            let total = output.readings.count + output.rejections.count
+            // A record with several readings counts once, however many of them failed.
+            var seen = Set<Int>()
+            indexed = indexed.filter { seen.insert($0.0).inserted }
+            let total = output.recordCount
             var dead = rejected(message, family: family, reasons: indexed.map(\.1), of: total,
                                 firstIndex: total > 1 ? indexed[0].0 : nil)
             dead.readings = result.readings
