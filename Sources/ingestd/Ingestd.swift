@@ -10,7 +10,7 @@ struct Ingestd: ParsableCommand {
         commandName: "ingestd",
         abstract: "MQTT-native ingestion of factory and field telemetry into TimescaleDB/PostgreSQL.",
         version: Daemon.version,
-        subcommands: [Run.self, Migrate.self, CheckConfig.self, Parse.self]
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Parse.self, BenchWrite.self]
     )
 }
 
