@@ -56,6 +56,12 @@ import Testing
         #expect(validate(with("123456789"), limits: l) == .stringTooLong(field: field, length: 9, limit: 8))
     }
 
+    @Test func rejectsANULCharacterThatPostgreSQLTextCannotStore() {
+        #expect(validate(reading(device: "d\u{0}1")) == .nulCharacter(field: "device"))
+        #expect(validate(reading(unit: "\u{0}")) == .nulCharacter(field: "unit"))
+        #expect(validate(reading(device: "d\u{0}1"))?.code == "nul_character")
+    }
+
     @Test func stringLengthIsCountedInUTF8Bytes() {
         var l = Limits()
         l.maxStringLength = 8

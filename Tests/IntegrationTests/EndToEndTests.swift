@@ -1,4 +1,5 @@
 import Foundation
+import Mosquitto
 import PostgresClient
 import Testing
 
@@ -12,22 +13,23 @@ struct EndToEndTests {
         var description: String { "\(readings) readings, \(deadLetters) dead letters" }
     }
 
-    func counts(_ db: PostgresConnection) throws -> Counts {
+    func counts(_ url: String) throws -> Counts {
+        let db = try PostgresConnection(url)
         let row = try db.execute("SELECT (SELECT count(*) FROM sensor_readings), (SELECT count(*) FROM dead_letters)").rows[0]
         return Counts(readings: Int(row[0] ?? "") ?? -1, deadLetters: Int(row[1] ?? "") ?? -1)
     }
 
     /// Polls until the counts reach `expected` (or time runs out), then waits a moment more
     /// so that an overshoot would show.
-    func settledCounts(_ db: PostgresConnection, expected: Counts, timeout: Double = 90) throws -> Counts {
+    func settledCounts(_ url: String, expected: Counts, timeout: Double = 90) throws -> Counts {
         let deadline = Date().addingTimeInterval(timeout)
-        var now = try counts(db)
+        var now = try? counts(url)
         while now != expected && Date() < deadline {
             usleep(200_000)
-            now = try counts(db)
+            now = try? counts(url)
         }
         usleep(500_000)
-        return try counts(db)
+        return try counts(url)
     }
 
     func startIngestd(config: String) throws -> ChildProcess {
@@ -46,6 +48,7 @@ struct EndToEndTests {
         let root = TestStack.uniqueTopicRoot("exact")
         let dbURL = try TestStack.freshDatabase("exact")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine, method: method)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/#")
         let daemon = try startIngestd(config: config)
         let db = try PostgresConnection(dbURL)
         print("storage path under test: \(try layout(db)) (engine \(engine), method \(method))")
@@ -59,8 +62,13 @@ struct EndToEndTests {
         #expect(manifest.duplicateMessages > 0 && manifest.malformedMessages > 0)
 
         let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
-        let got = try settledCounts(db, expected: expected)
+        let got = try settledCounts(dbURL, expected: expected)
         #expect(got == expected, "ingestd log:\n\(daemon.output.suffix(3000))")
+        // Every dead letter was also published, after its commit, with its reason.
+        #expect(listener.waitFor(count: expected.deadLetters, onTopicPrefix: "\(root)/ingestd/deadletter/sensor"),
+                "dead letters on MQTT: \(listener.count(onTopicPrefix: "\(root)/ingestd/deadletter/"))")
+        #expect(listener.messages(onTopicPrefix: "\(root)/ingestd/deadletter/").allSatisfy { $0.contains("\"reason\":") })
+        #expect(listener.messages(onTopicPrefix: "\(root)/ingestd/status").last?.contains("\"online\"") == true)
 
         let reasonless = try db.execute("SELECT count(*) FROM dead_letters WHERE reason = '' OR reason_code = ''").value(0, 0)
         #expect(reasonless == "0")
@@ -75,15 +83,14 @@ struct EndToEndTests {
         let dbURL = try TestStack.freshDatabase("restart")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
         var daemon = try startIngestd(config: config)
-        let db = try PostgresConnection(dbURL)
 
         let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
         let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
                                       manifest: manifestURL)
         // Stop in the middle of the run, leave the broker to queue for a while, start again.
         let midRun = Date().addingTimeInterval(20)
-        while try counts(db).readings < 4_000 && Date() < midRun { usleep(50_000) }
-        let before = try counts(db)
+        while try counts(dbURL).readings < 4_000 && Date() < midRun { usleep(50_000) }
+        let before = try counts(dbURL)
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
         #expect(before.readings > 0, "nothing arrived before the restart")
         usleep(1_000_000)
@@ -93,8 +100,67 @@ struct EndToEndTests {
         let manifest = try Simulator.readManifest(manifestURL)
         #expect(manifest.acknowledged == manifest.published)
         let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
-        let got = try settledCounts(db, expected: expected)
+        let got = try settledCounts(dbURL, expected: expected)
         #expect(got == expected, "after the restart; before it: \(before); ingestd log:\n\(daemon.output.suffix(3000))")
         #expect(daemon.terminate() == 0)
+    }
+
+    @Test("a PostgreSQL restart in the middle of a run loses nothing and adds no duplicate")
+    func databaseRestartMidRunLosesNothing() throws {
+        let root = TestStack.uniqueTopicRoot("dbrestart")
+        let dbURL = try TestStack.freshDatabase("dbrestart")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
+        let daemon = try startIngestd(config: config)
+        let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
+        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
+                                      manifest: manifestURL)
+        let midRun = Date().addingTimeInterval(20)
+        while try counts(dbURL).readings < 4_000 && Date() < midRun { usleep(50_000) }
+        let restart = try TestStack.restartPostgres(downSeconds: 3)
+        #expect(restart.waitForExit(timeout: 120) == 0, "restart failed:\n\(restart.output)")
+
+        #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
+        let manifest = try Simulator.readManifest(manifestURL)
+        let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
+        let got = try settledCounts(dbURL, expected: expected)
+        #expect(got == expected, "ingestd log:\n\(daemon.output.suffix(3000))")
+        #expect(daemon.output.contains("retrying"), "the writer never saw the database go away")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test("a reading the database refuses becomes a dead letter and the rest of its batch lands")
+    func refusedReadingIsIsolatedIntoADeadLetter() throws {
+        let root = TestStack.uniqueTopicRoot("refused")
+        let dbURL = try TestStack.freshDatabase("refused")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
+        let migrate = try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate")
+        #expect(migrate.waitForExit() == 0, "migrate failed:\n\(migrate.output)")
+        // A rule ingestd does not know about, as a DBA might add one.
+        try PostgresConnection(dbURL).execute("ALTER TABLE sensor_readings ADD CONSTRAINT no_sentinel CHECK (value <> -999)")
+        let daemon = try startIngestd(config: config)
+        let publisher = try MQTTListener(filter: "\(root)/unused")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // One message of 50 readings, in one batch: the 17th is refused by the database.
+        let records = (0..<50).map { i in "{\"ts\":\(now - Int64(i)),\"value\":\(i == 17 ? -999 : i)}" }
+        try publisher.publish(topic: "\(root)/s1/l1/sensor/dev1/temp", payload: "[" + records.joined(separator: ",") + "]")
+
+        let got = try settledCounts(dbURL, expected: Counts(readings: 49, deadLetters: 1))
+        #expect(got == Counts(readings: 49, deadLetters: 1), "ingestd log:\n\(daemon.output.suffix(3000))")
+        let code = try PostgresConnection(dbURL).execute("SELECT reason_code, reason FROM dead_letters").rows.first
+        #expect(code?[0] == "database_refused")
+        #expect(code?[1]?.contains("no_sentinel") == true)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test("several ingestd migrate at once apply each migration exactly once")
+    func concurrentMigrationsApplyOnce() throws {
+        let root = TestStack.uniqueTopicRoot("migrate")
+        let dbURL = try TestStack.freshDatabase("migrate")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
+        let runs = try (0..<4).map { _ in try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate") }
+        for run in runs { #expect(run.waitForExit() == 0, "migrate failed:\n\(run.output)") }
+        let versions = try PostgresConnection(dbURL).execute("SELECT version FROM ingestd_migrations ORDER BY version").rows.map { $0[0] ?? "" }
+        #expect(versions == ["1", "2"])
+        #expect(runs.filter { $0.output.contains("applied now: none") }.count == 3)
     }
 }

@@ -24,6 +24,13 @@ enum TestStack {
         return packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }
 
+    /// `scripts/stack restart-postgres`, on the stack the tests run against.
+    static func restartPostgres(downSeconds: Int) throws -> ChildProcess {
+        guard let dir = environment["INGESTD_STACK_DIR"] else { throw NotConfigured() }
+        return try ChildProcess("/usr/bin/env", ["INGESTD_RUN_DIR=\(dir)", packageRoot.appendingPathComponent("scripts/stack").path,
+                                                  "restart-postgres", String(downSeconds)], label: "restart")
+    }
+
     struct NotConfigured: Error, CustomStringConvertible {
         var description: String {
             "the integration stack is not running: start it with `scripts/stack up` and `eval \"$(scripts/stack env)\"`, or run scripts/test"
@@ -45,7 +52,7 @@ enum TestStack {
 
     /// Writes an ingestd config for one test into a temporary folder and returns its path.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
-                            extra: String = "") throws -> String {
+                            writerRetry: String = "500ms") throws -> String {
         guard let mqtt = mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -59,12 +66,12 @@ enum TestStack {
           engine: \(engine)
         writer:
           method: \(method)
+          retry_min: \(writerRetry)
         publish:
           prefix: \(topicRoot)/ingestd/
         routes:
           - topic: \(topicRoot)/{site}/{line}/sensor/{device}/{metric}
             family: sensor
-        \(extra)
         """
         let file = dir.appendingPathComponent("ingestd.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)

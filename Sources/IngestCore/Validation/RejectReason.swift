@@ -16,6 +16,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case timestampTooOld(Timestamp, limitSeconds: Int64)
     case stringTooLong(field: String, length: Int, limit: Int)
     case emptyString(field: String)
+    case nulCharacter(field: String)
 
     public var code: String {
         switch self {
@@ -35,6 +36,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .timestampTooOld: "ts_too_old"
         case .stringTooLong: "string_too_long"
         case .emptyString: "empty_string"
+        case .nulCharacter: "nul_character"
         }
     }
 
@@ -55,6 +57,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case let .timestampTooOld(ts, limit): "timestamp \(ts) is more than \(limit) s in the past"
         case let .stringTooLong(f, length, limit): "field '\(f)' is \(length) bytes long, longer than the limit of \(limit)"
         case let .emptyString(f): "field '\(f)' is empty"
+        case let .nulCharacter(f): "field '\(f)' contains a NUL character, which PostgreSQL text cannot store"
         }
     }
 }

@@ -20,6 +20,7 @@ public struct SensorValidator: Sendable {
     private func check(_ field: String, _ value: String, required: Bool) -> RejectReason? {
         if required && value.isEmpty { return .emptyString(field: field) }
         let n = value.utf8.count
-        return n > limits.maxStringLength ? .stringTooLong(field: field, length: n, limit: limits.maxStringLength) : nil
+        if n > limits.maxStringLength { return .stringTooLong(field: field, length: n, limit: limits.maxStringLength) }
+        return value.utf8.contains(0) ? .nulCharacter(field: field) : nil
     }
 }

@@ -67,14 +67,11 @@ final class DatabaseWriter: @unchecked Sendable {
         var delay = config.writer.retryMin
         while true {
             do {
-                try write(batch)
-                return
-            } catch let error as PostgresError where !error.isConnectionLoss && (connection?.isHealthy ?? false) {
-                stats.writeFailed()
-                logger.error("database refused a batch: \(error); finding the refused rows", metadata: ["rows": "\(batch.count)"])
-                isolateRefused(batch)
+                try writeIsolatingRefusals(batch)
                 return
             } catch {
+                // Only a lost connection gets here: retry the whole batch. Readings are
+                // idempotent (ON CONFLICT), so parts already committed are not doubled.
                 stats.writeFailed()
                 connection = nil
                 writer = nil
@@ -91,6 +88,24 @@ final class DatabaseWriter: @unchecked Sendable {
         }
     }
 
+    /// True for an error about the data, on a connection that is still usable.
+    private func isRefusal(_ error: Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return !error.isConnectionLoss && (connection?.isHealthy ?? false)
+    }
+
+    /// Writes the batch; if the database refuses it for its data, finds the refused rows.
+    /// Throws only when the connection is lost.
+    private func writeIsolatingRefusals(_ batch: Batch) throws {
+        do {
+            try write(batch)
+        } catch where isRefusal(error) {
+            stats.writeFailed()
+            logger.error("database refused a batch: \(error); finding the refused rows", metadata: ["rows": "\(batch.count)"])
+            try isolateRefused(batch)
+        }
+    }
+
     private func write(_ batch: Batch) throws {
         let w = try connectedWriter()
         let start = ContinuousClock.now
@@ -102,26 +117,25 @@ final class DatabaseWriter: @unchecked Sendable {
     }
 
     /// Splits a refused batch in halves until each refused reading stands alone, then stores
-    /// it as a dead letter with the database's reason.
-    private func isolateRefused(_ batch: Batch) {
+    /// it as a dead letter with the database's reason. A lost connection is thrown, never
+    /// swallowed, so that the caller retries and nothing is dropped.
+    private func isolateRefused(_ batch: Batch) throws {
         if batch.count <= 1 {
-            guard let r = batch.readings.first else {
-                logger.error("database refused a dead letter; it is only logged", metadata: ["dead_letter": "\(batch.deadLetters)"])
-                return
-            }
-            let refusal: String
             do {
                 try write(batch)
                 return
-            } catch {
-                refusal = "\(error)"
+            } catch where isRefusal(error) {
+                guard let r = batch.readings.first else {
+                    logger.error("database refused a dead letter; it is only logged: \(error)", metadata: ["dead_letter": "\(batch.deadLetters)"])
+                    return
+                }
+                let text = "{\"device\":\(jsonString(r.device)),\"metric\":\(jsonString(r.metric)),\"ts\":\"\(r.ts)\",\"value\":\(r.value)}"
+                let letter = DeadLetter(topic: "", family: "sensor", reasonCode: "database_refused",
+                                        reason: "the database refused the reading: \(error)", payload: Array(text.utf8),
+                                        payloadSize: text.utf8.count, receivedAt: r.receivedAt)
+                try isolateRefused(Batch(deadLetters: [letter]))
+                return
             }
-            let text = "{\"device\":\(jsonString(r.device)),\"metric\":\(jsonString(r.metric)),\"ts\":\"\(r.ts)\",\"value\":\(r.value)}"
-            let letter = DeadLetter(topic: "", family: "sensor", reasonCode: "database_refused",
-                                    reason: "the database refused the reading: \(refusal)", payload: Array(text.utf8),
-                                    payloadSize: text.utf8.count, receivedAt: r.receivedAt)
-            try? write(Batch(deadLetters: [letter]))
-            return
         }
         let readingsHalf = batch.readings.count / 2
         let lettersHalf = batch.deadLetters.count / 2
@@ -130,7 +144,11 @@ final class DatabaseWriter: @unchecked Sendable {
             Batch(readings: Array(batch.readings[readingsHalf...]), deadLetters: Array(batch.deadLetters[lettersHalf...]), mayRepeatKeys: batch.mayRepeatKeys),
         ]
         for half in halves where !half.isEmpty {
-            do { try write(half) } catch { isolateRefused(half) }
+            do {
+                try write(half)
+            } catch where isRefusal(error) {
+                try isolateRefused(half)
+            }
         }
     }
 
