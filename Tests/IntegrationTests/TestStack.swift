@@ -24,6 +24,13 @@ enum TestStack {
         return packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }
 
+    /// A file holding `text`, e.g. a password for `password_file`.
+    static func secretFile(_ text: String) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-secret-\(UInt32.random(in: 0...UInt32.max))")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
     /// `scripts/stack restart-postgres`, on the stack the tests run against.
     static func restartPostgres(downSeconds: Int) throws -> ChildProcess {
         guard let dir = environment["INGESTD_STACK_DIR"] else { throw NotConfigured() }
@@ -52,14 +59,16 @@ enum TestStack {
 
     /// Writes an ingestd config for one test into a temporary folder and returns its path.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
-                            writerRetry: String = "500ms") throws -> String {
-        guard let mqtt = mqttURL else { throw NotConfigured() }
+                            writerRetry: String = "500ms", mqttURL url: String? = nil,
+                            mqttExtra: [String] = []) throws -> String {
+        guard let mqtt = url ?? mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let yaml = """
         mqtt:
           url: \(mqtt)
           client_id: ingestd-\(topicRoot)
+        \(mqttExtra.map { "  " + $0 }.joined(separator: "\n"))
         database:
           url: \(databaseURL)
         storage:
