@@ -46,7 +46,7 @@ struct Simulator: ParsableCommand {
         options.maxInflight = inflight
         var handlers = MQTTClient.Handlers()
         handlers.onConnect = { rc in tracker.connected(rc) }
-        handlers.onPublish = { _ in tracker.acked() }
+        handlers.onPublish = { mid in tracker.acked(mid) }
         let client = try MQTTClient(options: options, handlers: handlers)
         try client.start()
         guard tracker.waitConnected(seconds: 10) else {
@@ -59,6 +59,8 @@ struct Simulator: ParsableCommand {
         let start = Date()
         let deadline = count == nil ? start.addingTimeInterval(duration) : .distantFuture
         var published = 0
+        var outages = 0
+        var waitingForBroker = false
         let window = Int(inflight) * 4
         while published < total && Date() < deadline {
             if rate > 0 {
@@ -68,7 +70,22 @@ struct Simulator: ParsableCommand {
             }
             while qos > 0 && published - tracker.ackCount > window { usleep(200) }
             let message = plan.next(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-            try client.publish(topic: message.topic, payload: message.payload, qos: qos)
+            // Like a device: while the broker is away, wait and send the same message again.
+            // libmosquitto re-sends the unacknowledged QoS 1 messages itself after reconnecting.
+            // (A `catch … where` here crashed the Swift 6.3.1 optimizer; Result avoids it.)
+            var result = Result(catching: { () throws(MosquittoError) in
+                try client.publish(topic: message.topic, payload: message.payload, qos: qos)
+            })
+            while case .failure(let error) = result {
+                guard error.isNotConnected else { throw error }
+                if !waitingForBroker { outages += 1; waitingForBroker = true }
+                usleep(20_000)
+                result = Result(catching: { () throws(MosquittoError) in
+                    try client.publish(topic: message.topic, payload: message.payload, qos: qos)
+                })
+            }
+            if qos > 0, case .success(let mid) = result { tracker.sent(mid) }
+            waitingForBroker = false
             published += 1
         }
         let publishedAt = Date()
@@ -93,7 +110,7 @@ struct Simulator: ParsableCommand {
             encoder.keyEncodingStrategy = .convertToSnakeCase
             try encoder.encode(report).write(to: URL(fileURLWithPath: manifest))
         }
-        print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s; broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
+        print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s\(outages > 0 ? " (waited out \(outages) broker outage\(outages == 1 ? "" : "s"))" : ""); broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
         if acked < published {
             FileHandle.standardError.write(Data("ingestd-sim: the broker acknowledged only \(acked) of \(published) messages\n".utf8))
             throw ExitCode(3)
@@ -121,12 +138,28 @@ struct Manifest: Codable {
 }
 
 /// Counts the broker's acknowledgements (libmosquitto's thread) for the publishing thread.
+/// Each message id counts once while it is in flight: after a reconnect libmosquitto sends
+/// unacknowledged messages again, and a message may then be acknowledged twice.
 final class AckTracker: @unchecked Sendable {
     private let lock = NSCondition()
     private var acks = 0
+    private var inFlight = Set<Int32>()
+    /// Acknowledgements that arrived before `sent` recorded their id.
+    private var early = Set<Int32>()
     private var connectCode: Int32?
 
-    func acked() { lock.lock(); acks += 1; lock.unlock() }
+    func sent(_ mid: Int32) {
+        lock.lock()
+        if early.remove(mid) != nil { acks += 1 } else { inFlight.insert(mid) }
+        lock.unlock()
+    }
+
+    func acked(_ mid: Int32) {
+        lock.lock()
+        if inFlight.remove(mid) != nil { acks += 1 } else { early.insert(mid) }
+        lock.unlock()
+    }
+
     var ackCount: Int { lock.lock(); defer { lock.unlock() }; return acks }
 
     func connected(_ rc: Int32) {

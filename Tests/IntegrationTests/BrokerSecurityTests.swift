@@ -3,8 +3,8 @@ import PostgresClient
 import Testing
 
 /// ingestd against the private broker's TLS listener and its password listener.
-@Suite(.serialized, .enabled(if: TestStack.shouldRun, "needs the stack: run scripts/test"))
-struct BrokerSecurityTests {
+extension StackTests {
+@Suite struct BrokerSecurityTests {
     enum Listener: String, CaseIterable, Sendable {
         case tls, password
     }
@@ -56,4 +56,5 @@ struct BrokerSecurityTests {
         #expect(result.log.contains("broker refused the connection"), "ingestd log:\n\(result.log)")
         #expect(result.exit == 0)
     }
+}
 }

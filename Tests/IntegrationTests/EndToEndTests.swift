@@ -5,8 +5,8 @@ import Testing
 
 /// A real Mosquitto, a real PostgreSQL, the real `ingestd` and `ingestd-sim` processes: the
 /// simulator's manifest is the oracle of what the database must hold.
-@Suite(.serialized, .enabled(if: TestStack.shouldRun, "needs the stack: run scripts/test, or scripts/stack up and eval \"$(scripts/stack env)\""))
-struct EndToEndTests {
+extension StackTests {
+@Suite struct EndToEndTests {
     struct Counts: Equatable, CustomStringConvertible {
         var readings: Int
         var deadLetters: Int
@@ -105,10 +105,11 @@ struct EndToEndTests {
         #expect(daemon.terminate() == 0)
     }
 
-    @Test("a PostgreSQL restart in the middle of a run loses nothing and adds no duplicate")
-    func databaseRestartMidRunLosesNothing() throws {
-        let root = TestStack.uniqueTopicRoot("dbrestart")
-        let dbURL = try TestStack.freshDatabase("dbrestart")
+    @Test("a PostgreSQL or broker restart in the middle of a run loses nothing and adds no duplicate",
+          arguments: ["postgres", "mosquitto"])
+    func serverRestartMidRunLosesNothing(service: String) throws {
+        let root = TestStack.uniqueTopicRoot("restart\(service)")
+        let dbURL = try TestStack.freshDatabase("restart\(service)")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
         let daemon = try startIngestd(config: config)
         let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
@@ -116,15 +117,17 @@ struct EndToEndTests {
                                       manifest: manifestURL)
         let midRun = Date().addingTimeInterval(20)
         while try counts(dbURL).readings < 4_000 && Date() < midRun { usleep(50_000) }
-        let restart = try TestStack.restartPostgres(downSeconds: 3)
+        let restart = try TestStack.restart(service, downSeconds: 2)
         #expect(restart.waitForExit(timeout: 120) == 0, "restart failed:\n\(restart.output)")
 
         #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
         let manifest = try Simulator.readManifest(manifestURL)
+        #expect(manifest.acknowledged == manifest.published)
         let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
         let got = try settledCounts(dbURL, expected: expected)
         #expect(got == expected, "ingestd log:\n\(daemon.output.suffix(3000))")
-        #expect(daemon.output.contains("retrying"), "the writer never saw the database go away")
+        let sign = service == "postgres" ? "retrying" : "connection to the broker lost"
+        #expect(daemon.output.contains(sign), "ingestd never saw \(service) go away")
         #expect(daemon.terminate() == 0)
     }
 
@@ -163,4 +166,5 @@ struct EndToEndTests {
         #expect(versions == ["1", "2"])
         #expect(runs.filter { $0.output.contains("applied now: none") }.count == 3)
     }
+}
 }

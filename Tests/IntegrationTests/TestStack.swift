@@ -1,6 +1,13 @@
 import Foundation
 import PostgresClient
 
+import Testing
+
+/// Every suite that uses the shared broker and database runs inside this one, one test at a
+/// time: some tests restart the broker or the database.
+@Suite(.serialized, .enabled(if: TestStack.shouldRun, "needs the stack: run scripts/test, or scripts/stack up and eval \"$(scripts/stack env)\""))
+struct StackTests {}
+
 /// The stack the integration tests run against: the broker and database that
 /// `scripts/stack up` started (scripts/test exports their URLs), and the built binaries.
 enum TestStack {
@@ -31,11 +38,11 @@ enum TestStack {
         return file.path
     }
 
-    /// `scripts/stack restart-postgres`, on the stack the tests run against.
-    static func restartPostgres(downSeconds: Int) throws -> ChildProcess {
+    /// `scripts/stack restart-postgres` or `restart-mosquitto`, on the stack the tests run against.
+    static func restart(_ service: String, downSeconds: Int) throws -> ChildProcess {
         guard let dir = environment["INGESTD_STACK_DIR"] else { throw NotConfigured() }
         return try ChildProcess("/usr/bin/env", ["INGESTD_RUN_DIR=\(dir)", packageRoot.appendingPathComponent("scripts/stack").path,
-                                                  "restart-postgres", String(downSeconds)], label: "restart")
+                                                  "restart-\(service)", String(downSeconds)], label: "restart")
     }
 
     struct NotConfigured: Error, CustomStringConvertible {
