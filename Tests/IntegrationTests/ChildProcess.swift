@@ -6,7 +6,7 @@ final class ChildProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    init(_ executable: String, _ arguments: [String], label: String) throws {
+    init(_ executable: String, _ arguments: [String], label: String, environment extra: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UInt32.random(in: 0...UInt32.max)).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
@@ -15,6 +15,7 @@ final class ChildProcess: @unchecked Sendable {
         // The URLs in the test's config must win over the ones scripts/test exports.
         var environment = ProcessInfo.processInfo.environment
         for key in ["INGESTD_MQTT_URL", "INGESTD_DATABASE_URL", "INGESTD_CONFIG"] { environment[key] = nil }
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = handle
         process.standardError = handle

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+final class NotifySocket {
+    let path: String
+    private let fd: Int32
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UInt32.random(in: 0...UInt32.max)).sock").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, rc == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// Reads datagrams until one contains `text`, or the time runs out; returns all read.
+    func waitFor(_ text: String, timeout: Double = 20) -> [String] {
+        var seen: [String] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 {
+                seen.append(String(decoding: buffer[..<n], as: UTF8.self))
+                if seen.last!.contains(text) { break }
+            }
+        }
+        return seen
+    }
+}
+
+extension StackTests {
+    @Suite struct SystemdNotifyTests {
+        @Test("ingestd run tells systemd READY=1 once it consumes and STOPPING=1 on SIGTERM")
+        func notifiesReadyAndStopping() throws {
+            let root = TestStack.uniqueTopicRoot("notify")
+            let config = try TestStack.writeConfig(topicRoot: root, databaseURL: try TestStack.freshDatabase("notify"))
+            let notify = try NotifySocket()
+            let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd",
+                                          environment: ["NOTIFY_SOCKET": notify.path])
+            let ready = notify.waitFor("READY=1")
+            #expect(ready.contains { $0.contains("READY=1") }, "got \(ready); ingestd log:\n\(daemon.output)")
+            kill(daemon.process.processIdentifier, SIGTERM)
+            let stopping = notify.waitFor("STOPPING=1")
+            #expect(stopping.contains { $0.contains("STOPPING=1") }, "got \(stopping)")
+            #expect(daemon.waitForExit() == 0)
+        }
+    }
+}
