@@ -32,6 +32,33 @@ extension StackTests {
         return try counts(url)
     }
 
+    /// Starts the simulator with the run every fault test uses: 20,000 messages at 4,000/s,
+    /// 2 % duplicates, 1 % malformed.
+    func startFaultRun(root: String) throws -> (sim: ChildProcess, manifest: URL) {
+        let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
+        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
+                                      manifest: manifestURL)
+        return (sim, manifestURL)
+    }
+
+    /// Waits until some thousands of readings are in: the middle of a fault run.
+    func waitForMidRun(_ dbURL: String) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while try counts(dbURL).readings < 4_000 && Date() < deadline { usleep(50_000) }
+    }
+
+    /// Waits for the simulator to finish, then expects the database to hold exactly what its
+    /// manifest says, everything acknowledged.
+    func expectManifestLanded(_ run: (sim: ChildProcess, manifest: URL), dbURL: String, daemon: ChildProcess,
+                              context: String = "") throws {
+        #expect(run.sim.waitForExit() == 0, "simulator failed:\n\(run.sim.output)")
+        let manifest = try Simulator.readManifest(run.manifest)
+        #expect(manifest.acknowledged == manifest.published)
+        let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
+        let got = try settledCounts(dbURL, expected: expected)
+        #expect(got == expected, "\(context) ingestd log:\n\(daemon.output.suffix(3000))")
+    }
+
     func startIngestd(config: String) throws -> ChildProcess {
         let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd")
         #expect(daemon.waitForOutput("subscribed"), "ingestd did not subscribe:\n\(daemon.output)")
@@ -83,25 +110,15 @@ extension StackTests {
         let dbURL = try TestStack.freshDatabase("restart")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
         var daemon = try startIngestd(config: config)
-
-        let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
-        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
-                                      manifest: manifestURL)
+        let run = try startFaultRun(root: root)
         // Stop in the middle of the run, leave the broker to queue for a while, start again.
-        let midRun = Date().addingTimeInterval(20)
-        while try counts(dbURL).readings < 4_000 && Date() < midRun { usleep(50_000) }
+        try waitForMidRun(dbURL)
         let before = try counts(dbURL)
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
         #expect(before.readings > 0, "nothing arrived before the restart")
         usleep(1_000_000)
         daemon = try startIngestd(config: config)
-
-        #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
-        let manifest = try Simulator.readManifest(manifestURL)
-        #expect(manifest.acknowledged == manifest.published)
-        let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
-        let got = try settledCounts(dbURL, expected: expected)
-        #expect(got == expected, "after the restart; before it: \(before); ingestd log:\n\(daemon.output.suffix(3000))")
+        try expectManifestLanded(run, dbURL: dbURL, daemon: daemon, context: "after the restart; before it: \(before);")
         #expect(daemon.terminate() == 0)
     }
 
@@ -112,20 +129,11 @@ extension StackTests {
         let dbURL = try TestStack.freshDatabase("restart\(service)")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
         let daemon = try startIngestd(config: config)
-        let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
-        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
-                                      manifest: manifestURL)
-        let midRun = Date().addingTimeInterval(20)
-        while try counts(dbURL).readings < 4_000 && Date() < midRun { usleep(50_000) }
+        let run = try startFaultRun(root: root)
+        try waitForMidRun(dbURL)
         let restart = try TestStack.restart(service, downSeconds: 2)
         #expect(restart.waitForExit(timeout: 120) == 0, "restart failed:\n\(restart.output)")
-
-        #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
-        let manifest = try Simulator.readManifest(manifestURL)
-        #expect(manifest.acknowledged == manifest.published)
-        let expected = Counts(readings: manifest.expectedUniqueReadings, deadLetters: manifest.expectedDeadLetters)
-        let got = try settledCounts(dbURL, expected: expected)
-        #expect(got == expected, "ingestd log:\n\(daemon.output.suffix(3000))")
+        try expectManifestLanded(run, dbURL: dbURL, daemon: daemon)
         let sign = service == "postgres" ? "retrying" : "connection to the broker lost"
         #expect(daemon.output.contains(sign), "ingestd never saw \(service) go away")
         #expect(daemon.terminate() == 0)
