@@ -61,7 +61,9 @@ struct Simulator: ParsableCommand {
         var published = 0
         var outages = 0
         var waitingForBroker = false
-        let window = Int(inflight) * 4
+        // At most --inflight messages wait for their acknowledgement: more only lengthens
+        // libmosquitto's outgoing list (measured: 4x the window published 32k msg/s, 1x 38k).
+        let window = Int(inflight)
         while published < total && Date() < deadline {
             if rate > 0 {
                 let due = start.addingTimeInterval(Double(published) / rate)
