@@ -93,7 +93,7 @@ public final class Daemon: @unchecked Sendable {
         notifier.notify("READY=1\nSTATUS=consuming from \(url)")
         logger.notice("ingestd \(Self.version) running", metadata: [
             "broker": "\(url)", "routes": "\(config.routes.count)", "batch_size": "\(config.writer.batchSize)",
-            "method": "\(config.writer.method.rawValue)",
+            "method": "\(config.writer.method.rawValue)", "libmosquitto": "\(MQTTClient.libraryVersion)",
         ])
 
         var last = stats.snapshot

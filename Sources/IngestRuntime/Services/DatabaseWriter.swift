@@ -42,8 +42,6 @@ final class DatabaseWriter: @unchecked Sendable {
 
     func submit(_ batch: Batch) { queue.push(batch) }
 
-    var queuedBatches: Int { queue.count }
-
     /// Drains and stops; a database that is still down after `timeout` makes the writer give up.
     func finish(timeout: Duration) {
         stopLock.withLock { stopDeadline = .now + timeout }
@@ -165,7 +163,8 @@ final class DatabaseWriter: @unchecked Sendable {
         }
         partitioned = layout == StorageLayout.partitions.rawValue
         if partitioned { try ensurePartitions(c) }
-        logger.info("connected to the database", metadata: ["layout": "\(layout)", "method": "\(config.writer.method.rawValue)"])
+        logger.info("connected to the database", metadata: ["layout": "\(layout)", "method": "\(config.writer.method.rawValue)",
+                                                            "server_version": "\(c.serverVersion)"])
         let w = SensorBatchWriter(connection: c, method: config.writer.method)
         connection = c
         writer = w

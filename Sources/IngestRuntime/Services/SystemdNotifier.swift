@@ -11,8 +11,6 @@ public struct SystemdNotifier: Sendable {
         socketPath = environment["NOTIFY_SOCKET"]
     }
 
-    public var isEnabled: Bool { socketPath != nil }
-
     public func notify(_ state: String) {
         guard let socketPath, !socketPath.isEmpty else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

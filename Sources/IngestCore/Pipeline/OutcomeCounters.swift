@@ -1,12 +1,5 @@
-/// The fate of one reading.
-public enum Outcome: String, Sendable, CaseIterable {
-    case accepted
-    case duplicate
-    case updated
-    case rejected
-}
-
-/// Counts of every fate, and of rejections by reason code.
+/// Counts of every reading's fate (accepted, duplicate, updated, rejected), of dead letters,
+/// and of rejections by reason code.
 public struct OutcomeCounters: Equatable, Sendable {
     public var accepted = 0
     public var duplicate = 0
@@ -16,15 +9,6 @@ public struct OutcomeCounters: Equatable, Sendable {
     public var rejectedByReason: [String: Int] = [:]
 
     public init() {}
-
-    public mutating func count(_ outcome: Outcome, _ n: Int = 1) {
-        switch outcome {
-        case .accepted: accepted += n
-        case .duplicate: duplicate += n
-        case .updated: updated += n
-        case .rejected: rejected += n
-        }
-    }
 
     public mutating func countRejection(_ reason: RejectReason) {
         rejected += 1
