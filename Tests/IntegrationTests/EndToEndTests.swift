@@ -101,6 +101,13 @@ extension StackTests {
         #expect(reasonless == "0")
         let distinctKeys = try db.execute("SELECT count(DISTINCT (device, metric, ts)) FROM sensor_readings").value(0, 0)
         #expect(distinctKeys == String(expected.readings))
+        if try layout(db) == "partitions" {
+            // Daily partitions from max_age (7 d) + 1 back to partitions_ahead_days (3) ahead,
+            // besides the default one; today's readings land in today's partition.
+            let partitions = try db.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'sensor_readings'::regclass").value(0, 0)
+            #expect(partitions == "13", "8 days back, today, 3 ahead, and the default partition")
+            #expect(try db.execute("SELECT count(*) FROM sensor_readings_default").value(0, 0) == "0")
+        }
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
     }
 
