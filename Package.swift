@@ -7,7 +7,7 @@ import PackageDescription
 // - swift-log: structured logs to stdout (journald).
 let package = Package(
     name: "ingestd",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ingestd", targets: ["ingestd"]),
         .executable(name: "ingestd-sim", targets: ["ingestd-sim"]),

@@ -47,6 +47,7 @@ struct Simulator: ParsableCommand {
         var handlers = MQTTClient.Handlers()
         handlers.onConnect = { rc in tracker.connected(rc) }
         handlers.onPublish = { mid in tracker.acked(mid) }
+        handlers.onDisconnect = { rc in if rc != 0 { tracker.lostConnection() } }
         let client = try MQTTClient(options: options, handlers: handlers)
         try client.start()
         guard tracker.waitConnected(seconds: 10) else {
@@ -59,8 +60,6 @@ struct Simulator: ParsableCommand {
         let start = Date()
         let deadline = count == nil ? start.addingTimeInterval(duration) : .distantFuture
         var published = 0
-        var outages = 0
-        var waitingForBroker = false
         // At most --inflight messages wait for their acknowledgement: more only lengthens
         // libmosquitto's outgoing list (measured: 4x the window published 32k msg/s, 1x 38k).
         let window = Int(inflight)
@@ -72,22 +71,10 @@ struct Simulator: ParsableCommand {
             }
             while qos > 0 && published - tracker.ackCount > window { usleep(200) }
             let message = plan.next(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-            // Like a device: while the broker is away, wait and send the same message again.
-            // libmosquitto re-sends the unacknowledged QoS 1 messages itself after reconnecting.
-            // (A `catch … where` here crashed the Swift 6.3.1 optimizer; Result avoids it.)
-            var result = Result(catching: { () throws(MosquittoError) in
-                try client.publish(topic: message.topic, payload: message.payload, qos: qos)
-            })
-            while case .failure(let error) = result {
-                guard error.isNotConnected else { throw error }
-                if !waitingForBroker { outages += 1; waitingForBroker = true }
-                usleep(20_000)
-                result = Result(catching: { () throws(MosquittoError) in
-                    try client.publish(topic: message.topic, payload: message.payload, qos: qos)
-                })
-            }
-            if qos > 0, case .success(let mid) = result { tracker.sent(mid) }
-            waitingForBroker = false
+            // Like a device's client, libmosquitto keeps a QoS 1 message while the broker is
+            // away and sends it after reconnecting; the window above bounds how many wait.
+            let mid = try client.publish(topic: message.topic, payload: message.payload, qos: qos)
+            if qos > 0 { tracker.sent(mid) }
             published += 1
         }
         let publishedAt = Date()
@@ -112,7 +99,7 @@ struct Simulator: ParsableCommand {
             encoder.keyEncodingStrategy = .convertToSnakeCase
             try encoder.encode(report).write(to: URL(fileURLWithPath: manifest))
         }
-        print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s\(outages > 0 ? " (waited out \(outages) broker outage\(outages == 1 ? "" : "s"))" : ""); broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
+        print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s\(tracker.outages > 0 ? " (waited out \(tracker.outages) broker outage\(tracker.outages == 1 ? "" : "s"))" : ""); broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
         if acked < published {
             FileHandle.standardError.write(Data("ingestd-sim: the broker acknowledged only \(acked) of \(published) messages\n".utf8))
             throw ExitCode(3)
@@ -163,6 +150,10 @@ final class AckTracker: @unchecked Sendable {
     }
 
     var ackCount: Int { lock.lock(); defer { lock.unlock() }; return acks }
+
+    private var lost = 0
+    func lostConnection() { lock.lock(); lost += 1; lock.unlock() }
+    var outages: Int { lock.lock(); defer { lock.unlock() }; return lost }
 
     func connected(_ rc: Int32) {
         lock.lock()

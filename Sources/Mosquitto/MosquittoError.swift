@@ -10,9 +10,6 @@ public struct MosquittoError: Error, CustomStringConvertible, Sendable {
     public let message: String
 
     public var description: String { "\(call) failed: \(message) (code \(code))" }
-
-    /// The client has no connection right now (libmosquitto reconnects on its own).
-    public var isNotConnected: Bool { code == Int32(MOSQ_ERR_NO_CONN.rawValue) }
 }
 
 /// Throws a `MosquittoError` naming `call` unless `rc` is `MOSQ_ERR_SUCCESS`.

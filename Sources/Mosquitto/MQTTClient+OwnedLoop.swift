@@ -1,0 +1,107 @@
+internal import CMosquitto
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The network loop on a thread of our own, instead of `mosquitto_loop_start`.
+///
+/// libmosquitto's own loop reads one packet per `pselect`, and every packet it queues (each
+/// PUBACK) writes a wake-up byte to an internal socket pair that the next `pselect` then
+/// reads back. Measured on a QoS 1 stream: 0.42 `pselect` and 0.42 extra `read` per message.
+/// Here one `poll` serves every packet already in the socket, the socket pair is never
+/// polled (its writes fail quietly once its buffer is full; it is non-blocking), and PUBACKs
+/// are written at once by the reading thread (libmosquitto does so outside threaded mode).
+extension MQTTClient {
+    final class OwnedLoop: @unchecked Sendable {
+        private var thread = pthread_t()
+        private let stopFlag = Atomic<Bool>(false)
+        private let disconnectFlag = Atomic<Bool>(false)
+        private let finishedFlag = Atomic<Bool>(false)
+
+        /// Leave now, whatever is still to be sent.
+        var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
+        func requestStop() { stopFlag.store(true, ordering: .releasing) }
+
+        /// DISCONNECT was asked for: leave once libmosquitto has sent it and closed the socket.
+        var disconnectRequested: Bool { disconnectFlag.load(ordering: .acquiring) }
+        func requestDisconnect() { disconnectFlag.store(true, ordering: .releasing) }
+
+        var finished: Bool { finishedFlag.load(ordering: .acquiring) }
+
+        func start(_ body: @escaping @Sendable () -> Void) {
+            final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+            let box = Unmanaged.passRetained(Box(body)).toOpaque()
+            let rc = pthread_create(&thread, nil, { raw in
+                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, box)
+            precondition(rc == 0, "pthread_create failed: \(rc)")
+        }
+
+        func markFinished() { finishedFlag.store(true, ordering: .releasing) }
+
+        func join() { pthread_join(thread, nil) }
+    }
+
+    /// Connects, reads, writes and keeps alive until `stop`; reconnects with backoff.
+    func runOwnedLoop(_ loop: OwnedLoop) {
+        let success = Int32(MOSQ_ERR_SUCCESS.rawValue)
+        var connectedOnce = false
+        var delay = Int(options.reconnectDelayMin)
+        var open = false
+        defer { loop.markFinished() }
+        while !loop.stopRequested {
+            if !open {
+                if loop.disconnectRequested { return }
+                let rc = connectedOnce
+                    ? mosquitto_reconnect(handle)
+                    : mosquitto_connect(handle, options.url.host, Int32(options.url.port), options.keepaliveSeconds)
+                if rc != success {
+                    // Host and port are set even when the first attempt fails: reconnect from now on.
+                    connectedOnce = true
+                    sleepUnlessStopped(loop, seconds: delay)
+                    delay = min(delay * 2, Int(options.reconnectDelayMax))
+                    continue
+                }
+                connectedOnce = true
+                delay = Int(options.reconnectDelayMin)
+                open = true
+            }
+            let fd = mosquitto_socket(handle)
+            guard fd >= 0 else { open = false; continue }
+            var events = Int16(POLLIN)
+            if mosquitto_want_write(handle) { events |= Int16(POLLOUT) }
+            var pfd = pollfd(fd: fd, events: events, revents: 0)
+            // A short timeout: keepalive and stop requests are checked at least this often.
+            if poll(&pfd, 1, 200) > 0 {
+                if pfd.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                    open = readAvailablePackets()
+                }
+                if open && pfd.revents & Int16(POLLOUT) != 0 {
+                    open = mosquitto_loop_write(handle, 1) == success && mosquitto_socket(handle) >= 0
+                }
+            }
+            if open { open = mosquitto_loop_misc(handle) == success }
+        }
+    }
+
+    /// Reads packets until the socket has no more; false when the connection is gone.
+    private func readAvailablePackets() -> Bool {
+        for _ in 0..<4096 {
+            errno = 0
+            let rc = mosquitto_loop_read(handle, 1)
+            if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 { return false }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return true }
+        }
+        return true
+    }
+
+    private func sleepUnlessStopped(_ loop: OwnedLoop, seconds: Int) {
+        var left = seconds * 10
+        while left > 0 && !loop.stopRequested {
+            usleep(100_000)
+            left -= 1
+        }
+    }
+}
