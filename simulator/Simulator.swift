@@ -49,7 +49,7 @@ struct Simulator: ParsableCommand {
         handlers.onPublish = { mid in tracker.acked(mid) }
         handlers.onDisconnect = { rc in if rc != 0 { tracker.lostConnection() } }
         let client = try MQTTClient(options: options, handlers: handlers)
-        try client.start()
+        client.start()
         guard tracker.waitConnected(seconds: 10) else {
             throw ValidationError("could not connect to \(brokerURL) within 10 s")
         }

@@ -3,8 +3,8 @@ internal import CMosquitto
 import Glibc
 #endif
 
-/// A thin, safe client over one libmosquitto handle, driven by libmosquitto's own network
-/// thread (`mosquitto_loop_start`), which also reconnects with backoff.
+/// A thin, safe client over one libmosquitto handle, driven by a network thread of its own
+/// (`MQTTClient+OwnedLoop.swift`) that also reconnects with backoff.
 ///
 /// - Important: every handler runs on libmosquitto's network thread. `onMessage` must copy
 ///   what it keeps (``MQTTMessage`` already is a copy) and may block to apply back-pressure:
@@ -29,9 +29,6 @@ public final class MQTTClient: @unchecked Sendable {
         /// Send each packet at once. Off (Nagle on) lets back-to-back PUBACKs share a TCP
         /// segment: measured, this took a third of the network thread's CPU on loopback.
         public var tcpNoDelay = false
-        /// Run the network loop on a thread of this client's own (fewer system calls per
-        /// message, see `MQTTClient+OwnedLoop.swift`) instead of `mosquitto_loop_start`.
-        public var ownLoop = true
         /// The last will: published by the broker if this client vanishes.
         public var will: MQTTMessage?
 
@@ -56,7 +53,6 @@ public final class MQTTClient: @unchecked Sendable {
     let handle: OpaquePointer
     private let handlers: Handlers
     public let options: Options
-    private var loopStarted = false
     private var ownedLoop: OwnedLoop?
 
     private static let libraryInitialised: Bool = {
@@ -131,22 +127,12 @@ public final class MQTTClient: @unchecked Sendable {
         mosquitto_destroy(handle)
     }
 
-    /// Starts connecting in the background and starts the network thread. A broker that is
-    /// not up yet is retried with backoff; `onConnect` reports each successful connection.
-    public func start() throws(MosquittoError) {
-        if options.ownLoop {
-            let loop = OwnedLoop()
-            ownedLoop = loop
-            loop.start { [self] in runOwnedLoop(loop) }
-            return
-        }
-        let rc = mosquitto_connect_async(handle, options.url.host, Int32(options.url.port), options.keepaliveSeconds)
-        // A refused first attempt is fine: the loop thread keeps reconnecting.
-        if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) && rc != Int32(MOSQ_ERR_ERRNO.rawValue) {
-            try check(rc, "mosquitto_connect_async", context: options.url.description)
-        }
-        try check(mosquitto_loop_start(handle), "mosquitto_loop_start")
-        loopStarted = true
+    /// Starts the network thread, which connects (retrying with backoff while the broker is
+    /// not up) and reconnects after a loss; `onConnect` reports each successful connection.
+    public func start() {
+        let loop = OwnedLoop()
+        ownedLoop = loop
+        loop.start { [self] in runOwnedLoop(loop) }
     }
 
     /// Subscribes to a topic filter.
@@ -180,21 +166,16 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Waits for the network thread to end (after `disconnect()`), or ends it with `force`.
     public func stop(force: Bool = false) {
-        if let loop = ownedLoop {
-            // Give a requested DISCONNECT up to 5 s to go out, then leave regardless.
-            var waited = 0
-            while !force && loop.disconnectRequested && !loop.finished && waited < 500 {
-                usleep(10_000)
-                waited += 1
-            }
-            loop.requestStop()
-            loop.join()
-            ownedLoop = nil
-            return
+        guard let loop = ownedLoop else { return }
+        // Give a requested DISCONNECT up to 5 s to go out, then leave regardless.
+        var waited = 0
+        while !force && loop.disconnectRequested && !loop.finished && waited < 500 {
+            usleep(10_000)
+            waited += 1
         }
-        guard loopStarted else { return }
-        _ = mosquitto_loop_stop(handle, force)
-        loopStarted = false
+        loop.requestStop()
+        loop.join()
+        ownedLoop = nil
     }
 
     /// libmosquitto's version, e.g. "2.0.11".

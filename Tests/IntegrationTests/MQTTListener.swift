@@ -19,7 +19,7 @@ final class MQTTListener: @unchecked Sendable {
         options.cleanSession = true
         client = try MQTTClient(options: options, handlers: handlers)
         box.listener = self
-        try client.start()
+        client.start()
         lock.lock()
         defer { lock.unlock() }
         let deadline = Date().addingTimeInterval(10)

@@ -89,7 +89,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let mqtt = try MQTTClient(options: options, handlers: handlers)
         client.current = mqtt
-        try mqtt.start()
+        mqtt.start()
         notifier.notify("READY=1\nSTATUS=consuming from \(url)")
         logger.notice("ingestd \(Self.version) running", metadata: [
             "broker": "\(url)", "routes": "\(config.routes.count)", "batch_size": "\(config.writer.batchSize)",
