@@ -18,6 +18,11 @@ extension MQTTClient {
         private let stopFlag = Atomic<Bool>(false)
         private let disconnectFlag = Atomic<Bool>(false)
         private let finishedFlag = Atomic<Bool>(false)
+        private let acceptedFlag = Atomic<Bool>(false)
+
+        /// The broker accepted this connection (CONNACK 0): set from the connect callback.
+        var accepted: Bool { acceptedFlag.load(ordering: .acquiring) }
+        func setAccepted(_ value: Bool) { acceptedFlag.store(value, ordering: .releasing) }
 
         /// Leave now, whatever is still to be sent.
         var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
@@ -47,25 +52,29 @@ extension MQTTClient {
     /// Connects, reads, writes and keeps alive until `stop`; reconnects with backoff.
     func runOwnedLoop(_ loop: OwnedLoop) {
         let success = Int32(MOSQ_ERR_SUCCESS.rawValue)
-        var connectedOnce = false
+        var attempted = false
         var delay = Int(options.reconnectDelayMin)
         var open = false
         defer { loop.markFinished() }
         while !loop.stopRequested {
             if !open {
                 if loop.disconnectRequested { return }
-                let rc = connectedOnce
+                if attempted {
+                    // Back off before every new attempt. The delay grows while the broker
+                    // refuses or is away, and starts over once a connection was accepted, so
+                    // a wrong password never turns into a reconnect storm.
+                    if loop.accepted { delay = Int(options.reconnectDelayMin) }
+                    sleepUnlessStopped(loop, seconds: delay)
+                    if !loop.accepted { delay = min(delay * 2, Int(options.reconnectDelayMax)) }
+                    if loop.stopRequested || loop.disconnectRequested { return }
+                }
+                loop.setAccepted(false)
+                // Host and port are set even when the first attempt fails: reconnect from then on.
+                let rc = attempted
                     ? mosquitto_reconnect(handle)
                     : mosquitto_connect(handle, options.url.host, Int32(options.url.port), options.keepaliveSeconds)
-                if rc != success {
-                    // Host and port are set even when the first attempt fails: reconnect from now on.
-                    connectedOnce = true
-                    sleepUnlessStopped(loop, seconds: delay)
-                    delay = min(delay * 2, Int(options.reconnectDelayMax))
-                    continue
-                }
-                connectedOnce = true
-                delay = Int(options.reconnectDelayMin)
+                attempted = true
+                if rc != success { continue }
                 open = true
             }
             let fd = mosquitto_socket(handle)
@@ -73,8 +82,9 @@ extension MQTTClient {
             var events = Int16(POLLIN)
             if mosquitto_want_write(handle) { events |= Int16(POLLOUT) }
             var pfd = pollfd(fd: fd, events: events, revents: 0)
-            // A short timeout: keepalive and stop requests are checked at least this often.
-            if poll(&pfd, 1, 200) > 0 {
+            // A short timeout: keepalive and stop requests are checked at least this often, and
+            // a packet another thread queued while this one was in a callback waits no longer.
+            if poll(&pfd, 1, 50) > 0 {
                 if pfd.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                     open = readAvailablePackets()
                 }

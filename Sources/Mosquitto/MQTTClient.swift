@@ -107,7 +107,9 @@ public final class MQTTClient: @unchecked Sendable {
             client.handlers.onMessage(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
         }
         mosquitto_connect_callback_set(h) { mosq, _, rc in
-            MQTTClient.from(mosq)?.handlers.onConnect(rc)
+            guard let client = MQTTClient.from(mosq) else { return }
+            client.ownedLoop?.setAccepted(rc == 0)
+            client.handlers.onConnect(rc)
         }
         mosquitto_disconnect_callback_set(h) { mosq, _, rc in
             MQTTClient.from(mosq)?.handlers.onDisconnect(rc)
