@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "ingestd",
             dependencies: [
-                "IngestCore", "IngestRuntime",
+                "IngestCore", "IngestRuntime", "Mosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestRuntime
+import Mosquitto
 import Logging
 
 @main
@@ -19,6 +20,16 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "The YAML config file (env INGESTD_CONFIG; default /etc/ingestd/ingestd.yaml).")
     var config: String?
 
+    /// Why a broker URL cannot be used, or nil.
+    @Sendable static func brokerURLProblem(_ url: String) -> String? {
+        do {
+            _ = try MQTTURL(parsing: url)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
     var path: String {
         config ?? ProcessInfo.processInfo.environment["INGESTD_CONFIG"] ?? "/etc/ingestd/ingestd.yaml"
     }
@@ -29,16 +40,22 @@ struct ConfigOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigFileError(description: "\(path): cannot read the config file (does it exist, and is it readable UTF-8?)")
         }
-        let loader = ConfigLoader(environment: environment) { file in
-            FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) }
-        }
+        let loader = ConfigLoader(
+            environment: environment,
+            readFile: { file in FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) } },
+            checkBrokerURL: Self.brokerURLProblem)
         var config: IngestConfig
         do {
             config = try loader.load(yaml: text, file: path)
         } catch {
             throw ConfigFileError(description: error.description)
         }
-        if let url = environment["INGESTD_MQTT_URL"], !url.isEmpty { config.mqtt.url = url }
+        if let url = environment["INGESTD_MQTT_URL"], !url.isEmpty {
+            if let reason = Self.brokerURLProblem(url) {
+                throw ConfigFileError(description: "environment variable INGESTD_MQTT_URL: \(reason)")
+            }
+            config.mqtt.url = url
+        }
         if let url = environment["INGESTD_DATABASE_URL"], !url.isEmpty { config.database.url = url }
         if let password = config.database.password { setenv("PGPASSWORD", password, 1) }
         return config

@@ -18,6 +18,20 @@ import Testing
         try loader(env: env, files: files).load(yaml: yaml, file: Self.file)
     }
 
+    @Test func aBrokerURLTheCheckRejectsIsReportedWithItsLineAndKey() throws {
+        let checking = ConfigLoader(environment: [:], readFile: { _ in nil },
+                                    checkBrokerURL: { $0.hasPrefix("mqtt://") ? nil : "unknown scheme" })
+        #expect(throws: Never.self) { try checking.load(yaml: "mqtt:\n  url: mqtt://h:1\n", file: Self.file) }
+        do {
+            _ = try checking.load(yaml: "# broker\nmqtt:\n  client_id: x\n  url: foo://h\n", file: Self.file)
+            Issue.record("the config loaded")
+        } catch {
+            #expect(error.line == 4)
+            #expect(error.key == "mqtt.url")
+            #expect(error.description.contains("unknown scheme"))
+        }
+    }
+
     /// The error loading `yaml` fails with; records an issue when it loads.
     func loadError(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
                    sourceLocation: SourceLocation = #_sourceLocation) -> ConfigError? {

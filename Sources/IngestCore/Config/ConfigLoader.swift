@@ -7,10 +7,15 @@ public struct ConfigLoader: Sendable {
     public var environment: [String: String]
     /// Reads a secret file; injected so tests need no files.
     public var readFile: @Sendable (String) -> String?
+    /// Checks a broker URL; returns why it is not usable, or nil. Injected because the URL
+    /// type belongs to the MQTT wrapper, which this module does not import.
+    public var checkBrokerURL: @Sendable (String) -> String?
 
-    public init(environment: [String: String], readFile: @escaping @Sendable (String) -> String?) {
+    public init(environment: [String: String], readFile: @escaping @Sendable (String) -> String?,
+                checkBrokerURL: @escaping @Sendable (String) -> String? = { _ in nil }) {
         self.environment = environment
         self.readFile = readFile
+        self.checkBrokerURL = checkBrokerURL
     }
 
     public func load(yaml text: String, file: String) throws(ConfigError) -> IngestConfig {
@@ -36,6 +41,7 @@ public struct ConfigLoader: Sendable {
             try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
                                      "ca_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity"])
             config.mqtt.url = try m.string("url") ?? config.mqtt.url
+            if let reason = checkBrokerURL(config.mqtt.url) { throw m.error("url", reason) }
             config.mqtt.clientID = try m.string("client_id") ?? config.mqtt.clientID
             if config.mqtt.clientID.isEmpty || config.mqtt.clientID.utf8.count > 65_535 {
                 throw m.error("client_id", "expected a non-empty client id (a persistent session is kept under it)")

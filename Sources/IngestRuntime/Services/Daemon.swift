@@ -28,6 +28,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Runs until a stop signal; returns the process's exit code.
     public func run() throws -> Int32 {
+        let url = try MQTTURL(parsing: config.mqtt.url)
         let signals = installSignalHandlers()
         defer { signals.forEach { $0.cancel() } }
 
@@ -48,7 +49,6 @@ public final class Daemon: @unchecked Sendable {
         writer.start()
         pipeline.start()
 
-        let url = try MQTTURL(parsing: config.mqtt.url)
         var options = MQTTClient.Options(url: url, clientID: config.mqtt.clientID)
         options.cleanSession = config.mqtt.cleanSession
         options.username = config.mqtt.username
