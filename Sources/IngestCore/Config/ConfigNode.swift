@@ -119,15 +119,11 @@ func parseDuration(_ text: String) -> Duration? {
         let number = t.dropLast(suffix.count)
         // "ms" must not be read as "m" + "s"
         if suffix == "s", number.hasSuffix("m") { continue }
-        guard let v = Double(number.trimmingCharacters()), v >= 0, v.isFinite else { return nil }
+        guard let v = Double(number.trimmingASCIIWhitespace), v >= 0, v.isFinite else { return nil }
         return .milliseconds(Int64((v * scale * 1000).rounded()))
     }
     guard let v = Double(t), v >= 0, v.isFinite else { return nil }
     return .milliseconds(Int64((v * 1000).rounded()))
-}
-
-private extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingASCIIWhitespace }
 }
 
 extension String {

@@ -39,12 +39,8 @@ struct YAMLText {
         var rest = line[...]
         while let c = rest.first, c == " " || c == "-" { indent += 1; rest = rest.dropFirst() }
         guard let first = rest.first, first != "#", let colon = rest.firstIndex(of: ":") else { return nil }
-        let key = rest[..<colon].trimmingASCIIWhitespaceSubstring
+        let key = rest[..<colon].trimmingASCIIWhitespace
         guard !key.isEmpty, !key.contains(" ") || key.hasPrefix("\"") else { return nil }
         return (indent, key)
     }
-}
-
-private extension Substring {
-    var trimmingASCIIWhitespaceSubstring: String { String(self).trimmingASCIIWhitespace }
 }

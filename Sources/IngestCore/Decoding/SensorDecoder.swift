@@ -166,15 +166,3 @@ public struct SensorDecoder: Sendable {
         return v
     }
 }
-
-extension String {
-    /// Without leading and trailing spaces, tabs, CR and LF. Works on bytes: "\r\n" is one
-    /// Character in Swift and would match neither "\r" nor "\n".
-    var trimmingASCIIWhitespace: String {
-        let bytes = utf8
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
-              let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(Substring(self.utf8[first...last]))
-    }
-}
