@@ -60,8 +60,8 @@ public struct MessageProcessor: Sendable {
         if let firstIndex { text = "record \(firstIndex): " + text }
         if reasons.count > 1 { text += " (\(reasons.count) of \(total) records rejected)" }
         let letter = DeadLetter(topic: message.topic, family: family, reasonCode: first.code, reason: text,
-                                payload: Array(message.payload.prefix(limits.deadLetterPayloadBytes)),
-                                payloadSize: message.payload.count, receivedAt: message.receivedAt)
+                                payload: message.payload, bound: limits.deadLetterPayloadBytes,
+                                receivedAt: message.receivedAt)
         return Result(readings: [], rejections: reasons, deadLetter: letter)
     }
 }

@@ -11,16 +11,19 @@ public struct DeadLetter: Equatable, Sendable {
     public var payloadSize: Int
     public var receivedAt: Timestamp
 
-    public init(topic: String, family: String, reason: RejectReason, payload: [UInt8], bound: Int, receivedAt: Timestamp) {
-        self.topic = topic
-        self.family = family
-        self.reasonCode = reason.code
-        self.reason = reason.description
-        self.payload = Array(payload.prefix(bound))
-        self.payloadSize = payload.count
-        self.receivedAt = receivedAt
+    /// A dead letter of the whole `payload`, which it keeps cut to `bound` bytes.
+    public init(topic: String, family: String, reasonCode: String, reason: String, payload: [UInt8], bound: Int,
+                receivedAt: Timestamp) {
+        self.init(topic: topic, family: family, reasonCode: reasonCode, reason: reason,
+                  payload: Array(payload.prefix(bound)), payloadSize: payload.count, receivedAt: receivedAt)
     }
 
+    public init(topic: String, family: String, reason: RejectReason, payload: [UInt8], bound: Int, receivedAt: Timestamp) {
+        self.init(topic: topic, family: family, reasonCode: reason.code, reason: reason.description, payload: payload,
+                  bound: bound, receivedAt: receivedAt)
+    }
+
+    /// Every field as given; `payload` is expected to be cut already.
     public init(topic: String, family: String, reasonCode: String, reason: String, payload: [UInt8],
                 payloadSize: Int, receivedAt: Timestamp) {
         self.topic = topic

@@ -130,7 +130,7 @@ final class DatabaseWriter: @unchecked Sendable {
                 let text = "{\"device\":\(jsonString(r.device)),\"metric\":\(jsonString(r.metric)),\"ts\":\"\(r.ts)\",\"value\":\(r.value)}"
                 let letter = DeadLetter(topic: "", family: "sensor", reasonCode: "database_refused",
                                         reason: "the database refused the reading: \(error)", payload: Array(text.utf8),
-                                        payloadSize: text.utf8.count, receivedAt: r.receivedAt)
+                                        bound: config.limits.deadLetterPayloadBytes, receivedAt: r.receivedAt)
                 try isolateRefused(Batch(deadLetters: [letter]))
                 return
             }
