@@ -70,6 +70,10 @@ public final class MQTTClient: @unchecked Sendable {
         }
         handle = h
         mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
+        // Threaded mode: a packet queued from any thread is only queued, and the network thread
+        // alone writes it. Without it libmosquitto writes from the publishing thread, and with
+        // TLS that is an SSL_write beside the network thread's SSL_read (measured: SIGABRT).
+        try check(mosquitto_threaded_set(h, true), "mosquitto_threaded_set")
         try check(mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "mosquitto_int_option")
         if options.tcpNoDelay {
             try check(mosquitto_int_option(h, MOSQ_OPT_TCP_NODELAY, 1), "mosquitto_int_option(TCP_NODELAY)")
