@@ -10,8 +10,8 @@ import Glibc
 /// PUBACK) writes a wake-up byte to an internal socket pair that the next `pselect` then
 /// reads back. Measured on a QoS 1 stream: 0.42 `pselect` and 0.42 extra `read` per message.
 /// Here one `poll` serves every packet already in the socket, the socket pair is never
-/// polled (its writes fail quietly once its buffer is full; it is non-blocking), and what a
-/// burst queued (its PUBACKs) is written right after it. The client is in threaded mode, so
+/// polled (its writes fail quietly once its buffer is full; it is non-blocking), and each
+/// PUBACK is written right after its packet is read. The client is in threaded mode, so
 /// only this thread ever writes to the socket: required for TLS.
 extension MQTTClient {
     final class OwnedLoop: @unchecked Sendable {
@@ -103,7 +103,16 @@ extension MQTTClient {
             errno = 0
             let rc = mosquitto_loop_read(handle, 1)
             if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 { return false }
-            if errno == EAGAIN || errno == EWOULDBLOCK { return true }
+            let drained = errno == EAGAIN || errno == EWOULDBLOCK
+            // Send the PUBACK at once, as libmosquitto does outside threaded mode: holding acks
+            // to the end of the burst let the broker's in-flight window fill (measured: 1.65
+            // instead of ~1.4 CPU s per 100k messages).
+            if mosquitto_want_write(handle) {
+                if mosquitto_loop_write(handle, 1) != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 {
+                    return false
+                }
+            }
+            if drained { return true }
         }
         return true
     }
