@@ -5,6 +5,8 @@ import PackageDescription
 // - swift-argument-parser: the `ingestd` and `ingestd-sim` command lines.
 // - Yams: YAML config; its node marks give the line of every key for error messages.
 // - swift-log: structured logs to stdout (journald).
+// - swift-service-lifecycle: start order, signals and shutdown in reverse order (ServiceGroup);
+//   it brings only swift-async-algorithms and swift-collections besides swift-log.
 let package = Package(
     name: "ingestd",
     platforms: [.macOS(.v15)],
@@ -16,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +42,7 @@ let package = Package(
             dependencies: [
                 "IngestCore", "Mosquitto", "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -6,7 +6,7 @@ import Mosquitto
 import Logging
 
 @main
-struct Ingestd: ParsableCommand {
+struct Ingestd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingestd",
         abstract: "MQTT-native ingestion of factory and field telemetry into TimescaleDB/PostgreSQL.",
@@ -75,16 +75,16 @@ func makeLogger(_ label: String, level: String) -> Logger {
 }
 
 extension Ingestd {
-    struct Run: ParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Consume, validate, deduplicate and store until SIGTERM.")
         @OptionGroup var options: ConfigOptions
 
-        func run() throws {
+        func run() async throws {
             let config = try options.load()
             let logger = makeLogger("ingestd", level: config.logLevel)
             let code: Int32
             do {
-                code = try Daemon(config: config, logger: logger, environment: ProcessInfo.processInfo.environment).run()
+                code = try await Daemon(config: config, logger: logger, environment: ProcessInfo.processInfo.environment).run()
             } catch {
                 logger.critical("ingestd cannot run: \(error)")
                 throw ExitCode(2)
@@ -123,6 +123,10 @@ extension Ingestd {
             for route in config.routes {
                 print("  route:    \(route.pattern) -> \(route.family.rawValue), \(route.format.rawValue) (subscribes \(route.pattern.subscriptionFilter))")
             }
+            let f = config.families
+            print("  battery:  soc \(f.battery.soc), soh \(f.battery.soh), temperature \(f.battery.temperature) °C")
+            print("  equipment state: states \(f.equipmentState.states.joined(separator: "/")); equipment registry: \(f.equipmentState.knownEquipment.map { "\($0.count) known" } ?? "any equipment")")
+            print("  machine events: duration up to \(f.machineEvent.maxDurationMs / 1000) s, event_time up to \(f.machineEvent.maxFutureSeconds) s ahead")
         }
 
         private func redacted(_ url: String) -> String {
@@ -141,7 +145,7 @@ extension Ingestd {
         func run() throws {
             let config = FileManager.default.fileExists(atPath: options.path) ? try options.load() : IngestConfig()
             let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
-            let processor = MessageProcessor(routes: config.routes, limits: config.limits)
+            let processor = MessageProcessor(routes: config.routes, settings: config.families)
             let result = processor.process(InboundMessage(topic: topic, payload: Array(payload.utf8), receivedAt: now), now: now)
             if let route = processor.router.route(topic) {
                 print("route: \(route.route.pattern) -> \(route.route.family.rawValue) \(route.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
@@ -154,6 +158,9 @@ extension Ingestd {
                 if let s = r.site { line += " site=\(s)" }
                 if let l = r.line { line += " line=\(l)" }
                 print(line)
+            }
+            if let family = result.family, family != .sensor {
+                for r in result.records { print("\(family.rawValue): \(r.json)") }
             }
             if let d = result.deadLetter {
                 print("dead letter (\(d.family)): \(d.reasonCode): \(d.reason)")

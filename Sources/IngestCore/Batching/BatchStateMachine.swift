@@ -1,15 +1,15 @@
-/// Collects readings and dead letters into batches: flushes when a batch reaches its size,
-/// when its oldest entry reaches its age, and always on shutdown. No clock inside: the
-/// caller passes `now` and fires the timer at `deadline`.
+/// Decides when a batch is written: when it holds `maxRows` entries, when its oldest entry
+/// reaches `maxAge`, and always on shutdown. It counts entries; the pipeline holds them. No
+/// clock inside: the caller passes `now` and fires the timer at `deadline`.
 public struct BatchStateMachine: Sendable {
     public enum Action: Equatable, Sendable {
         case none
-        case flush(Batch)
+        case flush
     }
 
     public let maxRows: Int
     public let maxAge: Duration
-    private var batch = Batch()
+    public private(set) var pendingCount = 0
     /// When the current batch must be flushed; nil while it is empty.
     public private(set) var deadline: ContinuousClock.Instant?
 
@@ -19,18 +19,14 @@ public struct BatchStateMachine: Sendable {
         self.maxAge = maxAge
     }
 
-    public var pendingCount: Int { batch.count }
-
-    public mutating func readingReceived(_ reading: SensorReading, correction: Bool = false,
-                                         now: ContinuousClock.Instant) -> Action {
-        batch.readings.append(reading)
-        if correction { batch.mayRepeatKeys = true }
-        return added(now: now)
-    }
-
-    public mutating func deadLetterReceived(_ letter: DeadLetter, now: ContinuousClock.Instant) -> Action {
-        batch.deadLetters.append(letter)
-        return added(now: now)
+    /// `count` entries (rows or dead letters) joined the batch.
+    public mutating func entriesAdded(_ count: Int, now: ContinuousClock.Instant) -> Action {
+        guard count > 0 else { return .none }
+        pendingCount += count
+        if deadline == nil { deadline = now + maxAge }
+        if pendingCount >= maxRows { return flush() }
+        if let deadline, now >= deadline { return flush() }
+        return .none
     }
 
     public mutating func timerFired(now: ContinuousClock.Instant) -> Action {
@@ -42,19 +38,10 @@ public struct BatchStateMachine: Sendable {
         flush()
     }
 
-    private mutating func added(now: ContinuousClock.Instant) -> Action {
-        if deadline == nil { deadline = now + maxAge }
-        if batch.count >= maxRows { return flush() }
-        if let deadline, now >= deadline { return flush() }
-        return .none
-    }
-
     private mutating func flush() -> Action {
         deadline = nil
-        guard !batch.isEmpty else { return .none }
-        let out = batch
-        batch = Batch()
-        batch.readings.reserveCapacity(maxRows)
-        return .flush(out)
+        guard pendingCount > 0 else { return .none }
+        pendingCount = 0
+        return .flush
     }
 }

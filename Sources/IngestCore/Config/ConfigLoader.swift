@@ -35,7 +35,7 @@ public struct ConfigLoader: Sendable {
         var config = IngestConfig()
         guard let root else { return config }
         let top = try ConfigNode(file: file, path: "", node: root)
-        try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "dedup", "publish", "routes", "log"])
+        try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "routes", "log"])
 
         if let m = try top.section("mqtt") {
             try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
@@ -90,6 +90,9 @@ public struct ConfigLoader: Sendable {
             l.deadLetterPayloadBytes = try v.int("dead_letter_payload_bytes", in: 0...1_048_576) ?? l.deadLetterPayloadBytes
             config.limits = l
         }
+        if let f = try top.section("families") {
+            try families(f, into: &config.families)
+        }
         if let d = try top.section("dedup") {
             try d.rejectUnknownKeys(["window_keys"])
             config.dedupWindow = try d.int("window_keys", in: 1...100_000_000) ?? config.dedupWindow
@@ -142,12 +145,47 @@ public struct ConfigLoader: Sendable {
                                   message: "every route needs a family (supported: \(Family.supportedNames))")
             }
             guard let family = Family(rawValue: familyName) else {
-                throw r.error("family", "family '\(familyName)' is not supported yet; supported: \(Family.supportedNames)")
+                throw r.error("family", "unknown family '\(familyName)'; supported: \(Family.supportedNames)")
             }
             let format = try r.choice("format", PayloadFormat.self) ?? .json
+            if format == .number && !family.acceptsBareNumber {
+                throw r.error("format", "format 'number' is for sensor routes only; a \(family.rawValue) payload is JSON")
+            }
             routes.append(Route(pattern: pattern, family: family, format: format))
         }
         return routes
+    }
+
+    /// `families:` — per-family checks: battery ranges, the equipment registry and states,
+    /// machine-event bounds.
+    private func families(_ f: ConfigNode, into settings: inout FamilySettings) throws(ConfigError) {
+        try f.rejectUnknownKeys(["battery", "equipment_state", "machine_event"])
+        if let b = try f.section("battery") {
+            try b.rejectUnknownKeys(["soc", "soh", "temperature", "voltage"])
+            settings.battery.soc = try b.range("soc") ?? settings.battery.soc
+            settings.battery.soh = try b.range("soh") ?? settings.battery.soh
+            settings.battery.temperature = try b.range("temperature") ?? settings.battery.temperature
+            settings.battery.voltage = try b.range("voltage") ?? settings.battery.voltage
+        }
+        if let e = try f.section("equipment_state") {
+            try e.rejectUnknownKeys(["states", "equipment"])
+            if let states = try e.strings("states") {
+                guard !states.isEmpty else { throw e.error("states", "expected at least one state, e.g. [green, yellow, red]") }
+                settings.equipmentState.states = states
+            }
+            if let known = try e.strings("equipment") {
+                settings.equipmentState.knownEquipment = known.isEmpty ? nil : Set(known)
+            }
+        }
+        if let m = try f.section("machine_event") {
+            try m.rejectUnknownKeys(["max_duration", "max_future"])
+            if let d = try m.duration("max_duration", in: .milliseconds(1)...Duration.seconds(30 * 86_400)) {
+                settings.machineEvent.maxDurationMs = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+            }
+            if let d = try m.duration("max_future", in: .zero...Duration.seconds(366 * 86_400)) {
+                settings.machineEvent.maxFutureSeconds = d.components.seconds
+            }
+        }
     }
 
     private func secret(_ section: ConfigNode) throws(ConfigError) -> String? {

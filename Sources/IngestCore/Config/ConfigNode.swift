@@ -103,6 +103,28 @@ struct ConfigNode {
         return d
     }
 
+    /// A list of strings, e.g. `[green, yellow, red]`.
+    func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let v = value(key) else { return nil }
+        guard case .sequence(let seq) = v else { throw error(key, "expected a list, e.g. [a, b], got \(Self.kind(v))") }
+        var out: [String] = []
+        for item in seq {
+            guard case .scalar(let s) = item else { throw error(key, "expected a list of strings, got \(Self.kind(item)) in it") }
+            out.append(s.string)
+        }
+        return out
+    }
+
+    /// A numeric range written as a two-element list `[low, high]`.
+    func range(_ key: String) throws(ConfigError) -> ClosedRange<Double>? {
+        guard let items = try strings(key) else { return nil }
+        let numbers = items.compactMap { Double($0.replacingUnderscores) }
+        guard items.count == 2, numbers.count == 2, numbers[0].isFinite, numbers[1].isFinite, numbers[0] <= numbers[1] else {
+            throw error(key, "expected [low, high] with two numbers, low not above high, got [\(items.joined(separator: ", "))]")
+        }
+        return numbers[0]...numbers[1]
+    }
+
     func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws(ConfigError) -> T? where T.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let v = T(rawValue: text) else {

@@ -57,7 +57,12 @@ public struct IngestConfig: Sendable {
     public var database = Database()
     public var storage = Storage()
     public var writer = Writer()
-    public var limits = Limits()
+    /// What the families' decoders and validators check; `limits` is shared by all of them.
+    public var families = FamilySettings()
+    public var limits: Limits {
+        get { families.limits }
+        set { families.limits = newValue }
+    }
     public var dedupWindow = 200_000
     public var publish = Publish()
     public var routes: [Route] = IngestConfig.defaultRoutes
@@ -65,8 +70,11 @@ public struct IngestConfig: Sendable {
 
     public init() {}
 
-    /// The route used when the config names none.
+    /// The routes used when the config names none: one per family, as DESIGN.md lays out the topics.
     public static let defaultRoutes: [Route] = [
         Route(pattern: try! TopicPattern("plant/{site}/{line}/sensor/{device}/{metric}"), family: .sensor, format: .json),
+        Route(pattern: try! TopicPattern("plant/{site}/battery/{battery}/telemetry"), family: .battery, format: .json),
+        Route(pattern: try! TopicPattern("plant/{site}/{line}/equipment/{equipment}/state"), family: .equipmentState, format: .json),
+        Route(pattern: try! TopicPattern("plant/{site}/{line}/machine/{machine}/events"), family: .machineEvent, format: .json),
     ]
 }

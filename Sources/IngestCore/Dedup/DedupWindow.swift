@@ -1,45 +1,39 @@
-/// Remembers the most recent natural keys and their values, to tell a new reading from a
-/// duplicate (same key, same value) and a correction (same key, other value). Oldest keys
-/// are forgotten first; the database's unique key catches what the window forgot.
-public struct DedupWindow: Sendable {
-    public enum Verdict: Equatable, Sendable {
-        case new
-        case duplicate
-        case correction
-    }
-
+/// Remembers the most recent natural keys of one family with their business fields and
+/// version order, to tell a new record from a duplicate, an update and a stale copy (the
+/// family's merge rule, `FamilyRecord.verdict`). Oldest keys are forgotten first; the
+/// database's unique key and ON CONFLICT clause catch what the window forgot.
+public struct DedupWindow<Record: FamilyRecord>: Sendable {
     public let capacity: Int
-    private var values: [SensorKey: UInt64] = [:]
+    private var known: [Record.Key: (content: Record.Content, order: Timestamp)] = [:]
     /// Keys in arrival order, as a ring: `order[head]` is the oldest once full.
-    private var order: [SensorKey] = []
+    private var ring: [Record.Key] = []
     private var head = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0, "a dedup window holds at least one key")
         self.capacity = capacity
-        values.reserveCapacity(min(capacity, 1 << 20))
+        known.reserveCapacity(min(capacity, 1 << 16))
     }
 
-    public var count: Int { values.count }
+    public var count: Int { known.count }
 
-    /// Records a reading and says what it is. A correction replaces the remembered value, so
-    /// a later repeat of the corrected value is a duplicate.
-    public mutating func observe(_ reading: SensorReading) -> Verdict {
-        let key = reading.key
-        let bits = reading.value.bitPattern
-        if let known = values[key] {
-            if known == bits { return .duplicate }
-            values[key] = bits
-            return .correction
+    /// Records a record and says what it is. An update replaces the remembered version, so a
+    /// later repeat of it is a duplicate; a stale copy changes nothing.
+    public mutating func observe(_ record: Record) -> MergeVerdict {
+        let key = record.key
+        if let version = known[key] {
+            let verdict = record.verdict(against: version)
+            if verdict == .updated { known[key] = (record.content, record.order) }
+            return verdict
         }
-        if order.count < capacity {
-            order.append(key)
+        if ring.count < capacity {
+            ring.append(key)
         } else {
-            values[order[head]] = nil
-            order[head] = key
+            known[ring[head]] = nil
+            ring[head] = key
             head = (head + 1) % capacity
         }
-        values[key] = bits
+        known[key] = (record.content, record.order)
         return .new
     }
 }

@@ -13,8 +13,6 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
     public let description: String
     /// Each literal level's bytes (empty for wildcards), for matching without Characters.
     private let literalBytes: [[UInt8]]
-    /// For each capture, the field it fills (nil for names the decoder does not know).
-    private let slots: [TopicFields.Slot?]
 
     public static func == (a: TopicPattern, b: TopicPattern) -> Bool { a.description == b.description }
 
@@ -48,9 +46,12 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
         self.levels = levels
         self.description = text
         literalBytes = levels.map { if case .literal(let s) = $0 { Array(s.utf8) } else { [] } }
-        var slots: [TopicFields.Slot?] = []
-        for case .capture(let name) in levels { slots.append(TopicFields.Slot(name: name)) }
-        self.slots = slots
+    }
+
+    /// For each capture, the field it fills (nil for names the decoders do not know), with
+    /// `identityName` naming the family's identity level.
+    func slots(identityName: String) -> [TopicFields.Slot?] {
+        captureNames.map { TopicFields.Slot(name: $0, identityName: identityName) }
     }
 
     /// The MQTT subscription filter: `{name}` becomes `+`.
@@ -78,7 +79,7 @@ public struct TopicPattern: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Matches a concrete topic and fills the known fields; nil when it does not match.
-    public func matchFields(_ topic: String) -> TopicFields? {
+    func matchFields(_ topic: String, slots: [TopicFields.Slot?]) -> TopicFields? {
         var fields = TopicFields()
         let matched = scan(topic) { index, value in
             if let slot = slots[index] { fields.set(slot, value) }

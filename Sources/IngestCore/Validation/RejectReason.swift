@@ -17,6 +17,10 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case stringTooLong(field: String, length: Int, limit: Int)
     case emptyString(field: String)
     case nulCharacter(field: String)
+    case identityMismatch(field: String, payload: String, topic: String)
+    case outOfRange(field: String, value: Double, range: ClosedRange<Double>)
+    case unknownState(String, known: [String])
+    case unknownEquipment(String)
 
     public var code: String {
         switch self {
@@ -37,6 +41,10 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .stringTooLong: "string_too_long"
         case .emptyString: "empty_string"
         case .nulCharacter: "nul_character"
+        case .identityMismatch: "identity_mismatch"
+        case .outOfRange: "out_of_range"
+        case .unknownState: "unknown_state"
+        case .unknownEquipment: "unknown_equipment"
         }
     }
 
@@ -58,6 +66,19 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case let .stringTooLong(f, length, limit): "field '\(f)' is \(length) bytes long, longer than the limit of \(limit)"
         case let .emptyString(f): "field '\(f)' is empty"
         case let .nulCharacter(f): "field '\(f)' contains a NUL character, which PostgreSQL text cannot store"
+        case let .identityMismatch(f, payload, topic):
+            "field '\(f)' is '\(payload)' but the topic says '\(topic)'; a device may only publish as itself"
+        case let .outOfRange(f, value, range):
+            "field '\(f)' is \(value.shortText), outside \(range.lowerBound.shortText) to \(range.upperBound.shortText)"
+        case let .unknownState(state, known): "state '\(state)' is not one of \(known.joined(separator: ", "))"
+        case let .unknownEquipment(e): "equipment '\(e)' is not in the configured equipment registry"
         }
+    }
+}
+
+extension Double {
+    /// 12 rather than 12.0; other values as Swift prints them.
+    var shortText: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

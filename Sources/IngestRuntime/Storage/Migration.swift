@@ -15,85 +15,13 @@ struct Migration: Sendable {
     /// The SQL for a layout; one transaction.
     let sql: @Sendable (StorageLayout, IngestConfig.Storage) -> String
 
-    /// Every migration, in order. Never edit a released one: add a new version.
-    static let all: [Migration] = [
-        Migration(version: 1, name: "sensor readings and dead letters") { layout, storage in
-            let columns = """
-                ts          timestamptz      NOT NULL,
-                device      text             NOT NULL,
-                metric      text             NOT NULL,
-                value       double precision NOT NULL,
-                unit        text,
-                quality     text,
-                seq         bigint,
-                site        text,
-                line        text,
-                received_at timestamptz      NOT NULL,
-                -- the natural key; it holds the time column, as hypertables and partitions require
-                PRIMARY KEY (device, metric, ts)
-            """
-            let readings: String
-            switch layout {
-            case .hypertable:
-                readings = """
-                CREATE TABLE sensor_readings (
-                \(columns)
-                );
-                SELECT create_hypertable('sensor_readings', 'ts',
-                       chunk_time_interval => INTERVAL '\(storage.chunkInterval.components.seconds) seconds');
-                """
-            case .partitions:
-                readings = """
-                CREATE TABLE sensor_readings (
-                \(columns)
-                ) PARTITION BY RANGE (ts);
-                -- catches what falls outside the daily partitions, so no insert ever fails for want of one
-                CREATE TABLE sensor_readings_default PARTITION OF sensor_readings DEFAULT;
-                CREATE INDEX sensor_readings_ts_idx ON sensor_readings (ts DESC);
+    /// Every migration, in order (the registry is `FamilyTables.migrations`). Never edit a
+    /// released one: add a new version.
+    static var all: [Migration] { FamilyTables.migrations }
 
-                -- Creates the daily partitions from days_back before today to days_ahead after it.
-                -- SECURITY DEFINER: the writer role may add partitions without owning the table.
-                CREATE FUNCTION ingestd_ensure_partitions(days_back int, days_ahead int) RETURNS int
-                LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
-                DECLARE
-                    d date;
-                    created int := 0;
-                    name text;
-                BEGIN
-                    FOR d IN SELECT generate_series(current_date - days_back, current_date + days_ahead, interval '1 day')::date LOOP
-                        name := 'sensor_readings_p' || to_char(d, 'YYYYMMDD');
-                        IF to_regclass(name) IS NULL THEN
-                            BEGIN
-                                EXECUTE format('CREATE TABLE %I PARTITION OF sensor_readings FOR VALUES FROM (%L) TO (%L)',
-                                               name, d::timestamptz, (d + 1)::timestamptz);
-                                created := created + 1;
-                            EXCEPTION WHEN check_violation OR invalid_object_definition THEN
-                                -- rows for that day already sit in the default partition: leave them there
-                                RAISE NOTICE 'partition % not created: %', name, SQLERRM;
-                            END;
-                        END IF;
-                    END LOOP;
-                    RETURN created;
-                END
-                $fn$;
-                """
-            }
-            return readings + """
-
-            CREATE TABLE dead_letters (
-                id           bigserial   PRIMARY KEY,
-                received_at  timestamptz NOT NULL,
-                topic        text        NOT NULL,
-                family       text        NOT NULL,
-                reason_code  text        NOT NULL,
-                reason       text        NOT NULL,
-                payload      bytea       NOT NULL,
-                payload_size integer     NOT NULL
-            );
-            CREATE INDEX dead_letters_received_at_idx ON dead_letters (received_at);
-            """
-        },
-        Migration(version: 2, name: "reader and writer roles") { _, _ in
+    /// Version 2: the reader role (supervisors, dashboards) and the writer role (ingestd).
+    static let roles =
+Migration(version: 2, name: "reader and writer roles") { _, _ in
             """
             DO $roles$ BEGIN
                 BEGIN CREATE ROLE ingestd_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
@@ -103,6 +31,74 @@ struct Migration: Sendable {
             GRANT SELECT, INSERT, UPDATE ON sensor_readings, dead_letters TO ingestd_writer;
             GRANT USAGE ON SEQUENCE dead_letters_id_seq TO ingestd_writer;
             """
-        },
-    ]
+        }
+
+    /// Version 3: on the native-partition layout, `ingestd_ensure_partitions` creates the
+    /// daily partitions of every table partitioned by day, not only sensor_readings.
+    static let dailyPartitions = Migration(version: 3, name: "daily partitions of every partitioned table") { layout, _ in
+        guard layout == .partitions else { return "SELECT 1" }
+        return """
+        CREATE OR REPLACE FUNCTION ingestd_ensure_partitions(days_back int, days_ahead int) RETURNS int
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+        DECLARE
+            parent text;
+            d date;
+            created int := 0;
+            name text;
+        BEGIN
+            FOR parent IN SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
+                          WHERE c.relnamespace = 'public'::regnamespace
+                            AND c.relname IN ('\(FamilyTables.partitionedTables.joined(separator: "', '"))') LOOP
+                FOR d IN SELECT generate_series(current_date - days_back, current_date + days_ahead, interval '1 day')::date LOOP
+                    name := parent || '_p' || to_char(d, 'YYYYMMDD');
+                    IF to_regclass(name) IS NULL THEN
+                        BEGIN
+                            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+                                           name, parent, d::timestamptz, (d + 1)::timestamptz);
+                            created := created + 1;
+                        EXCEPTION WHEN check_violation OR invalid_object_definition THEN
+                            -- rows for that day already sit in the default partition: leave them there
+                            RAISE NOTICE 'partition % not created: %', name, SQLERRM;
+                        END;
+                    END IF;
+                END LOOP;
+            END LOOP;
+            RETURN created;
+        END
+        $fn$;
+        """
+    }
+
+    /// A table partitioned by day on `column`: a hypertable, or native range partitions with a
+    /// default partition (so no insert ever fails for want of one) and an index on the time.
+    static func timePartitioned(_ table: String, column: String, columns: String, layout: StorageLayout,
+                                storage: IngestConfig.Storage) -> String {
+        switch layout {
+        case .hypertable:
+            return """
+            CREATE TABLE \(table) (
+            \(columns)
+            );
+            SELECT create_hypertable('\(table)', '\(column)',
+                   chunk_time_interval => INTERVAL '\(storage.chunkInterval.components.seconds) seconds');
+            """
+        case .partitions:
+            return """
+            CREATE TABLE \(table) (
+            \(columns)
+            ) PARTITION BY RANGE (\(column));
+            CREATE TABLE \(table)_default PARTITION OF \(table) DEFAULT;
+            CREATE INDEX \(table)_\(column)_idx ON \(table) (\(column) DESC);
+            """
+        }
+    }
+
+    /// Grants on new tables to the reader and writer roles.
+    static func grants(_ tables: [String]) -> String {
+        let list = tables.joined(separator: ", ")
+        return """
+        GRANT SELECT ON \(list) TO ingestd_reader;
+        GRANT SELECT, INSERT, UPDATE ON \(list) TO ingestd_writer;
+        """
+    }
 }

@@ -23,7 +23,7 @@ public enum WritePathBenchmark {
         logger.logLevel = .warning
         let report = try Migrator(connection: connection, storage: storage, logger: logger).migrate()
         if report.layout == .partitions { try connection.execute("SELECT ingestd_ensure_partitions(8, 3)") }
-        let writer = SensorBatchWriter(connection: connection, method: method)
+        let writer = BatchWriter(connection: connection, method: method)
         let base = Timestamp.now().microseconds - 3_600_000_000
         func reading(_ i: Int) -> SensorReading {
             SensorReading(ts: Timestamp(microseconds: base + Int64(i / 1000) * 1000), device: "dev\(i % 1000)", metric: "temperature",
@@ -35,11 +35,11 @@ public enum WritePathBenchmark {
         var written = 0
         while written < rows {
             let fresh = min(batchSize - repeats, rows - written)
-            var batch = Batch()
-            batch.readings = (written..<(written + fresh)).map(reading)
-            if written > 0 { batch.readings += (max(0, written - repeats)..<written).map(reading) }
+            var readings = (written..<(written + fresh)).map(reading)
+            if written > 0 { readings += (max(0, written - repeats)..<written).map(reading) }
+            let batch = Batch(tables: [Rows(readings)])
             let start = ContinuousClock.now
-            try writer.write(batch)
+            _ = try writer.write(batch)
             elapsed += start.duration(to: .now)
             written += fresh
         }

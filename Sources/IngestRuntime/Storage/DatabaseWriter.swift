@@ -1,6 +1,7 @@
 import IngestCore
 import Logging
 import PostgresClient
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,28 +9,30 @@ import Glibc
 /// Owns one PostgreSQL connection on its own thread and writes batches in order. A lost
 /// connection is retried with exponential backoff, holding the batch (and, through the full
 /// queue, the pipeline and the broker) until the database is back. A batch the database
-/// refuses for its data is split until the refused rows are found; those become dead letters.
+/// refuses for its data is searched for the refused entries (`RefusalSearch`, which ends on
+/// every input); refused rows become `database_refused` dead letters.
 ///
 /// - Important: `submit` blocks while `capacity` batches wait. Call `finish()` once, after
 ///   the last `submit`; it returns when everything submitted was committed or given up.
-final class DatabaseWriter: @unchecked Sendable {
+final class DatabaseWriter: @unchecked Sendable {  // its connection state is touched only by its own thread
     private let config: IngestConfig
     private let logger: Logger
     private let stats: RuntimeStats
-    private let onCommitted: @Sendable (Batch) -> Void
+    private let onCommitted: @Sendable (Batch, [CommitEffect]) -> Void
     private let queue = BlockingQueue<Batch>(capacity: 2)
     private var thread: WorkerThread?
-    private let stopLock = ConditionLock()
-    private var stopDeadline: ContinuousClock.Instant?
-    /// Readings that could not be written before the stop deadline.
-    private(set) var abandonedReadings = 0
+    private let stopDeadline = Mutex<ContinuousClock.Instant?>(nil)
+    private let abandoned = Mutex(0)
+    /// Rows that could not be written before the stop deadline.
+    var abandonedRows: Int { abandoned.withLock { $0 } }
 
     private var connection: PostgresConnection?
-    private var writer: SensorBatchWriter?
+    private var writer: BatchWriter?
     private var partitioned = false
     private var nextPartitionCheck = ContinuousClock.now
 
-    init(config: IngestConfig, logger: Logger, stats: RuntimeStats, onCommitted: @escaping @Sendable (Batch) -> Void) {
+    init(config: IngestConfig, logger: Logger, stats: RuntimeStats,
+         onCommitted: @escaping @Sendable (Batch, [CommitEffect]) -> Void) {
         self.config = config
         self.logger = logger
         self.stats = stats
@@ -44,13 +47,13 @@ final class DatabaseWriter: @unchecked Sendable {
 
     /// Drains and stops; a database that is still down after `timeout` makes the writer give up.
     func finish(timeout: Duration) {
-        stopLock.withLock { stopDeadline = .now + timeout }
+        stopDeadline.withLock { $0 = .now + timeout }
         queue.close()
         thread?.join()
     }
 
     private var pastStopDeadline: Bool {
-        stopLock.withLock { stopDeadline.map { ContinuousClock.now >= $0 } ?? false }
+        stopDeadline.withLock { deadline in deadline.map { ContinuousClock.now >= $0 } ?? false }
     }
 
     private func run() {
@@ -68,14 +71,14 @@ final class DatabaseWriter: @unchecked Sendable {
                 try writeIsolatingRefusals(batch)
                 return
             } catch {
-                // Only a lost connection gets here: retry the whole batch. Readings are
+                // Only a lost connection gets here: retry the whole batch. Rows are
                 // idempotent (ON CONFLICT), so parts already committed are not doubled.
                 stats.writeFailed()
                 connection = nil
                 writer = nil
                 if pastStopDeadline {
-                    abandonedReadings += batch.readings.count
-                    logger.critical("stopping with the database unreachable: \(batch.readings.count) readings and \(batch.deadLetters.count) dead letters were not written",
+                    abandoned.withLock { $0 += batch.rowCount }
+                    logger.critical("stopping with the database unreachable: \(batch.rowCount) rows and \(batch.deadLetters.count) dead letters were not written",
                                     metadata: ["error": "\(error)"])
                     return
                 }
@@ -87,70 +90,59 @@ final class DatabaseWriter: @unchecked Sendable {
     }
 
     /// True for an error about the data, on a connection that is still usable.
-    private func isRefusal(_ error: Error) -> Bool {
+    private func isRefusal(_ error: any Error) -> Bool {
         guard let error = error as? PostgresError else { return false }
         return !error.isConnectionLoss && (connection?.isHealthy ?? false)
     }
 
-    /// Writes the batch; if the database refuses it for its data, finds the refused rows.
-    /// Throws only when the connection is lost.
+    /// Writes the batch; if the database refuses it for its data, finds the refused entries
+    /// and stores each refused row as a dead letter. Throws only when the connection is lost.
     private func writeIsolatingRefusals(_ batch: Batch) throws {
         do {
             try write(batch)
+            return
         } catch where isRefusal(error) {
             stats.writeFailed()
-            logger.error("database refused a batch: \(error); finding the refused rows", metadata: ["rows": "\(batch.count)"])
-            try isolateRefused(batch)
+            logger.error("database refused a batch: \(error); finding the refused entries", metadata: ["entries": "\(batch.count)"])
+        }
+        let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
+        var letters: [DeadLetter] = []
+        for (entry, error) in refused {
+            guard let rows = entry.tables.first else {
+                // A dead letter the database refuses: keep its reason, drop what made it unstorable.
+                logger.error("database refused a dead letter; storing it without its payload: \(error)",
+                             metadata: ["dead_letter": "\(entry.deadLetters)"])
+                for var letter in entry.deadLetters {
+                    letter.payload = []
+                    letter.reason = "the database refused this dead letter (\(error)); its reason was: \(letter.reason)"
+                    letters.append(letter)
+                }
+                continue
+            }
+            letters.append(DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
+                                      reason: "the database refused the row: \(error)", payload: Array(rows.json(at: 0).utf8),
+                                      bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0)))
+        }
+        guard !letters.isEmpty else { return }
+        do {
+            try write(Batch(deadLetters: letters, lastSequence: batch.lastSequence))
+        } catch where isRefusal(error) {
+            logger.critical("database refused even the dead letters of refused rows; they are only logged: \(error)",
+                            metadata: ["dead_letters": "\(letters.map(\.json))"])
         }
     }
 
     private func write(_ batch: Batch) throws {
         let w = try connectedWriter()
         let start = ContinuousClock.now
-        try w.write(batch)
+        let effects = try w.write(batch)
         let elapsed = start.duration(to: .now)
-        stats.committed(rows: batch.readings.count, deadLetters: batch.deadLetters.count,
+        stats.committed(rows: batch.rowCount, deadLetters: batch.deadLetters.count,
                         micros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
-        onCommitted(batch)
+        onCommitted(batch, effects)
     }
 
-    /// Splits a refused batch in halves until each refused reading stands alone, then stores
-    /// it as a dead letter with the database's reason. A lost connection is thrown, never
-    /// swallowed, so that the caller retries and nothing is dropped.
-    private func isolateRefused(_ batch: Batch) throws {
-        if batch.count <= 1 {
-            do {
-                try write(batch)
-                return
-            } catch where isRefusal(error) {
-                guard let r = batch.readings.first else {
-                    logger.error("database refused a dead letter; it is only logged: \(error)", metadata: ["dead_letter": "\(batch.deadLetters)"])
-                    return
-                }
-                let text = "{\"device\":\(jsonString(r.device)),\"metric\":\(jsonString(r.metric)),\"ts\":\"\(r.ts)\",\"value\":\(r.value)}"
-                let letter = DeadLetter(topic: "", family: "sensor", reasonCode: "database_refused",
-                                        reason: "the database refused the reading: \(error)", payload: Array(text.utf8),
-                                        bound: config.limits.deadLetterPayloadBytes, receivedAt: r.receivedAt)
-                try isolateRefused(Batch(deadLetters: [letter]))
-                return
-            }
-        }
-        let readingsHalf = batch.readings.count / 2
-        let lettersHalf = batch.deadLetters.count / 2
-        let halves = [
-            Batch(readings: Array(batch.readings[..<readingsHalf]), deadLetters: Array(batch.deadLetters[..<lettersHalf]), mayRepeatKeys: batch.mayRepeatKeys),
-            Batch(readings: Array(batch.readings[readingsHalf...]), deadLetters: Array(batch.deadLetters[lettersHalf...]), mayRepeatKeys: batch.mayRepeatKeys),
-        ]
-        for half in halves where !half.isEmpty {
-            do {
-                try write(half)
-            } catch where isRefusal(error) {
-                try isolateRefused(half)
-            }
-        }
-    }
-
-    private func connectedWriter() throws -> SensorBatchWriter {
+    private func connectedWriter() throws -> BatchWriter {
         if let writer, let connection, connection.isHealthy {
             if partitioned && ContinuousClock.now >= nextPartitionCheck { try ensurePartitions(connection) }
             return writer
@@ -165,7 +157,7 @@ final class DatabaseWriter: @unchecked Sendable {
         if partitioned { try ensurePartitions(c) }
         logger.info("connected to the database", metadata: ["layout": "\(layout)", "method": "\(config.writer.method.rawValue)",
                                                             "server_version": "\(c.serverVersion)"])
-        let w = SensorBatchWriter(connection: c, method: config.writer.method)
+        let w = BatchWriter(connection: c, method: config.writer.method)
         connection = c
         writer = w
         return w
@@ -188,23 +180,4 @@ final class DatabaseWriter: @unchecked Sendable {
             remaining -= step
         }
     }
-}
-
-/// A JSON string literal for `s`.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
 }

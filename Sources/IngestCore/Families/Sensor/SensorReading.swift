@@ -1,5 +1,5 @@
 /// One numeric reading of one metric of one device at one time. Natural key: (device, metric, ts).
-public struct SensorReading: Equatable, Sendable {
+public struct SensorReading: FamilyRecord {
     public var ts: Timestamp
     public var device: String
     public var metric: String
@@ -27,8 +27,20 @@ public struct SensorReading: Equatable, Sendable {
         self.receivedAt = receivedAt
     }
 
+    public static var family: Family { .sensor }
+
     /// The natural key.
     public var key: SensorKey { SensorKey(device: device, metric: metric, ts: ts) }
+
+    /// What makes a correction: value, unit or quality (the table's ON CONFLICT compares the same).
+    public struct Content: Equatable, Sendable {
+        var valueBits: UInt64
+        var unit: String?
+        var quality: String?
+    }
+
+    public var content: Content { Content(valueBits: value.bitPattern, unit: unit, quality: quality) }
+    public var order: Timestamp { receivedAt }
 }
 
 /// The natural key of a sensor reading, as the database's unique key has it.

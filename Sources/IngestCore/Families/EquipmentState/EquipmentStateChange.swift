@@ -1,0 +1,67 @@
+/// One change of an equipment's magnet colour, set by a worker on a tablet (the source), at
+/// the tablet's clock. Natural key: (equipment, changed_at, source). Every change is history;
+/// the current state is the change that `supersedes` all others.
+public struct EquipmentStateChange: FamilyRecord {
+    public var equipment: String
+    public var changedAt: Timestamp
+    public var source: String
+    public var state: String
+    public var worker: String?
+    public var seq: Int64?
+    public var site: String?
+    public var line: String?
+    public var receivedAt: Timestamp
+
+    public init(equipment: String, changedAt: Timestamp, source: String, state: String, worker: String? = nil,
+                seq: Int64? = nil, site: String? = nil, line: String? = nil, receivedAt: Timestamp) {
+        self.equipment = equipment
+        self.changedAt = changedAt
+        self.source = source
+        self.state = state
+        self.worker = worker
+        self.seq = seq
+        self.site = site
+        self.line = line
+        self.receivedAt = receivedAt
+    }
+
+    public static var family: Family { .equipmentState }
+
+    public struct Key: Hashable, Sendable {
+        public var equipment: String
+        public var changedAt: Timestamp
+        public var source: String
+    }
+
+    public var key: Key { Key(equipment: equipment, changedAt: changedAt, source: source) }
+
+    public struct Content: Equatable, Sendable {
+        var state: String
+        var worker: String?
+        var seq: Int64?
+    }
+
+    public var content: Content { Content(state: state, worker: worker, seq: seq) }
+    public var order: Timestamp { receivedAt }
+
+    /// Last writer wins on `changed_at`; ties are broken by (source, seq), a missing seq
+    /// counting as -1. The SQL upsert of `equipment_state_current` compares the same tuple.
+    public func supersedes(_ other: EquipmentStateChange) -> Bool {
+        (changedAt, source, seq ?? -1) > (other.changedAt, other.source, other.seq ?? -1)
+    }
+
+    /// Of several changes, the newest per equipment, in first-seen equipment order.
+    public static func newestPerEquipment(_ changes: [EquipmentStateChange]) -> [EquipmentStateChange] {
+        var position: [String: Int] = [:]
+        var out: [EquipmentStateChange] = []
+        for c in changes {
+            if let i = position[c.equipment] {
+                if c.supersedes(out[i]) { out[i] = c }
+            } else {
+                position[c.equipment] = out.count
+                out.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,93 @@
+/// Turns a machine-event payload into events: one JSON object or an array of them, with
+/// `event_id`, `event_time`, `duration_ms`, `defect_count` (-1 = unknown, the default) and an
+/// optional `received_time` (the gateway's stamp; ingestd's receipt when absent). The topic's
+/// `machine` level is the event's identity. In an array every event gets its own fate.
+public struct MachineEventDecoder: FamilyCodec {
+    public typealias Record = MachineEvent
+    public static let identityField = "machine"
+    public static let acceptsBareNumber = false
+
+    public var limits: Limits
+    public var settings: MachineEventSettings
+
+    public init(limits: Limits, settings: MachineEventSettings = MachineEventSettings()) {
+        self.limits = limits
+        self.settings = settings
+    }
+
+    public func decodeRecord(_ members: [(String, JSONValue)], index: Int, fields: TopicFields, receivedAt: Timestamp,
+                             into out: inout Decoded<MachineEvent>) {
+        func fail(_ reason: RejectReason) { out.reject(index, reason) }
+        var eventID: String?
+        var machine: String?
+        var site = fields.site
+        var line = fields.line
+        var eventTime: Timestamp?
+        var duration: Int64?
+        var defects: Int64?
+        var receivedTime: Timestamp?
+        for (key, v) in members {
+            switch key {
+            case "event_id":
+                switch v {
+                case .string(let s): eventID = s
+                case .number(let n) where n == n.rounded() && abs(n) < 9.2e18: eventID = String(Int64(n))
+                default: return fail(.wrongType(field: key, expected: "a string or an integer", got: v.typeName))
+                }
+            case "event_time", "received_time":
+                switch RecordField.timestamp(key, v) {
+                case .success(let t): if key == "event_time" { eventTime = t } else { receivedTime = t }
+                case .failure(let reason): return fail(reason)
+                }
+            case "duration_ms", "defect_count":
+                switch RecordField.integer(key, v) {
+                case .success(let n): if key == "duration_ms" { duration = n } else { defects = n }
+                case .failure(let reason): return fail(reason)
+                }
+            case "machine", "site", "line":
+                switch RecordField.string(key, v) {
+                case .success(let s):
+                    switch key {
+                    case "machine": machine = s
+                    case "site": site = s ?? site
+                    default: line = s ?? line
+                    }
+                case .failure(let reason): return fail(reason)
+                }
+            default:
+                continue
+            }
+        }
+        switch RecordField.identity("machine", payload: machine, topic: fields.identity) {
+        case .success(let m): machine = m
+        case .failure(let reason): return fail(reason)
+        }
+        guard let machine else { return fail(.missingField("machine")) }
+        guard let eventID else { return fail(.missingField("event_id")) }
+        guard let eventTime else { return fail(.missingField("event_time")) }
+        guard let duration else { return fail(.missingField("duration_ms")) }
+        out.append(MachineEvent(eventID: eventID, machine: machine, site: site, line: line, eventTime: eventTime,
+                                durationMs: duration, defectCount: defects ?? -1, receivedTime: receivedTime ?? receivedAt,
+                                receivedAt: receivedAt),
+                   index: index)
+    }
+
+    public func validate(_ e: MachineEvent, now: Timestamp) -> RejectReason? {
+        for (name, value) in [("event_id", e.eventID), ("machine", e.machine)] {
+            if let reason = FieldCheck.text(name, value, required: true, limits: limits) { return reason }
+        }
+        for (name, value) in [("site", e.site), ("line", e.line)] {
+            if let reason = FieldCheck.text(name, value, required: false, limits: limits) { return reason }
+        }
+        if e.eventTime > now + settings.maxFutureSeconds {
+            return .timestampInFuture(e.eventTime, limitSeconds: settings.maxFutureSeconds)
+        }
+        if e.durationMs < 0 || e.durationMs > settings.maxDurationMs {
+            return .outOfRange(field: "duration_ms", value: Double(e.durationMs), range: 0...Double(settings.maxDurationMs))
+        }
+        if e.defectCount < -1 {
+            return .outOfRange(field: "defect_count", value: Double(e.defectCount), range: -1...Double(Int64.max))
+        }
+        return nil
+    }
+}

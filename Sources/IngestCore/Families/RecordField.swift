@@ -1,0 +1,78 @@
+/// Readers of single JSON fields shared by the family decoders: each gives the value, nil for
+/// JSON null, or the rejection that names the field and what was expected.
+enum RecordField {
+    static func timestamp(_ key: String, _ v: JSONValue) -> Result<Timestamp?, RejectReason> {
+        switch v {
+        case .number(let n):
+            guard let t = Timestamp(epoch: n) else { return .failure(.badTimestamp(String(n))) }
+            return .success(t)
+        case .string(let s):
+            guard let t = Timestamp(rfc3339: s) else { return .failure(.badTimestamp(s)) }
+            return .success(t)
+        case .null:
+            return .success(nil)
+        default:
+            return .failure(.wrongType(field: key, expected: "an RFC 3339 string or epoch number", got: v.typeName))
+        }
+    }
+
+    static func string(_ key: String, _ v: JSONValue) -> Result<String?, RejectReason> {
+        switch v {
+        case .string(let s): .success(s)
+        case .null: .success(nil)
+        default: .failure(.wrongType(field: key, expected: "a string", got: v.typeName))
+        }
+    }
+
+    static func number(_ key: String, _ v: JSONValue) -> Result<Double?, RejectReason> {
+        switch v {
+        case .number(let n): .success(n)
+        case .null: .success(nil)
+        default: .failure(.wrongType(field: key, expected: "a number", got: v.typeName))
+        }
+    }
+
+    static func integer(_ key: String, _ v: JSONValue) -> Result<Int64?, RejectReason> {
+        switch v {
+        case .number(let n) where n == n.rounded() && abs(n) < 9.2e18: .success(Int64(n))
+        case .null: .success(nil)
+        default: .failure(.wrongType(field: key, expected: "an integer", got: v.typeName))
+        }
+    }
+
+    /// The record's identity: the topic's level wins; a payload field that disagrees with it
+    /// is refused, so that a device cannot write as another from its own topic (which would
+    /// defeat a per-device broker ACL).
+    static func identity(_ key: String, payload: String?, topic: String?) -> Result<String?, RejectReason> {
+        guard let topic else { return .success(payload) }
+        if let payload, payload != topic { return .failure(.identityMismatch(field: key, payload: payload, topic: topic)) }
+        return .success(topic)
+    }
+}
+
+/// Checks shared by the family validators.
+enum FieldCheck {
+    /// A string field: non-empty when required, bounded, no NUL.
+    static func text(_ field: String, _ value: String?, required: Bool, limits: Limits) -> RejectReason? {
+        guard let value else { return required ? .missingField(field) : nil }
+        if required && value.isEmpty { return .emptyString(field: field) }
+        let n = value.utf8.count
+        if n > limits.maxStringLength { return .stringTooLong(field: field, length: n, limit: limits.maxStringLength) }
+        return value.utf8.contains(0) ? .nulCharacter(field: field) : nil
+    }
+
+    /// A timestamp neither too far ahead nor too old.
+    static func time(_ ts: Timestamp, now: Timestamp, limits: Limits) -> RejectReason? {
+        if ts > now + limits.maxFutureSeconds { return .timestampInFuture(ts, limitSeconds: limits.maxFutureSeconds) }
+        if ts < now - limits.maxAgeSeconds { return .timestampTooOld(ts, limitSeconds: limits.maxAgeSeconds) }
+        return nil
+    }
+
+    /// A number that must be finite and, when a range is given, inside it.
+    static func number(_ field: String, _ value: Double?, in range: ClosedRange<Double>? = nil) -> RejectReason? {
+        guard let value else { return nil }
+        guard value.isFinite else { return .notFinite(field: field) }
+        if let range, !range.contains(value) { return .outOfRange(field: field, value: value, range: range) }
+        return nil
+    }
+}

@@ -1,0 +1,80 @@
+/// One family's part of the pipeline: its codec, its dedup window and its pending rows.
+/// Reference type so the pipeline can keep lanes of every family in one array.
+protocol FamilyLaneProtocol: AnyObject {
+    var family: Family { get }
+    var pendingCount: Int { get }
+    /// Evaluates and deduplicates one routed message; returns how many entries (rows and a
+    /// dead letter) joined the pending batch.
+    func process(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp,
+                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter]) -> Int
+    /// Evaluates without deduplicating or keeping anything: what `ingestd parse` shows.
+    func preview(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp)
+        -> (records: [any JSONDescribable], rejections: [RejectReason], deadLetter: DeadLetter?)
+    /// Hands over the pending rows.
+    func takeRows() -> (any TableRows)?
+}
+
+final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Record: JSONDescribable {
+    typealias Record = Codec.Record
+    let codec: Codec
+    let limits: Limits
+    private var dedup: DedupWindow<Record>
+    private var pending = Rows<Record>()
+
+    init(codec: Codec, limits: Limits, dedupCapacity: Int) {
+        self.codec = codec
+        self.limits = limits
+        dedup = DedupWindow(capacity: dedupCapacity)
+    }
+
+    var family: Family { Record.family }
+    var pendingCount: Int { pending.count }
+
+    func process(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp,
+                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter]) -> Int {
+        let result = codec.evaluate(message, format: route.format, fields: fields, now: now, limits: limits)
+        var accepted = 0, duplicate = 0, updated = 0, stale = 0
+        for record in result.records {
+            switch dedup.observe(record) {
+            case .new:
+                accepted += 1
+                pending.records.append(record)
+            case .updated:
+                updated += 1
+                pending.records.append(record)
+                pending.mayRepeatKeys = true
+            case .duplicate:
+                duplicate += 1
+            case .stale:
+                stale += 1
+            }
+        }
+        let name = family.rawValue
+        if accepted > 0 { actions.append(.counted(family: name, fate: .accepted, count: accepted)) }
+        if duplicate > 0 { actions.append(.counted(family: name, fate: .duplicate, count: duplicate)) }
+        if updated > 0 { actions.append(.counted(family: name, fate: .updated, count: updated)) }
+        if stale > 0 { actions.append(.counted(family: name, fate: .stale, count: stale)) }
+        for reason in result.rejections { actions.append(.counted(family: name, fate: .rejected(reason.code), count: 1)) }
+        var added = accepted + updated
+        if let letter = result.deadLetter {
+            actions.append(.deadLetter(letter))
+            deadLetters.append(letter)
+            added += 1
+        }
+        return added
+    }
+
+    func preview(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp)
+        -> (records: [any JSONDescribable], rejections: [RejectReason], deadLetter: DeadLetter?) {
+        let result = codec.evaluate(message, format: route.format, fields: fields, now: now, limits: limits)
+        return (result.records, result.rejections, result.deadLetter)
+    }
+
+    func takeRows() -> (any TableRows)? {
+        guard pending.count > 0 else { return nil }
+        let rows = pending
+        pending = Rows()
+        pending.records.reserveCapacity(rows.count)
+        return rows
+    }
+}

@@ -1,0 +1,37 @@
+import IngestCore
+import Synchronization
+
+/// Counters shared by the pipeline and writer threads, read by the progress reporter, the
+/// status message and tests. Every update is a few additions under one mutex.
+public final class RuntimeStats: Sendable {
+    /// A point-in-time copy of every counter.
+    public struct Snapshot: Sendable, Equatable {
+        public var fates = FateCounters()
+        public var rowsCommitted = 0
+        public var deadLettersCommitted = 0
+        public var batchesCommitted = 0
+        public var commitMicros: Int64 = 0
+        public var writeFailures = 0
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    func add(_ delta: FateCounters) {
+        state.withLock { $0.fates.add(delta) }
+    }
+
+    func committed(rows: Int, deadLetters: Int, micros: Int64) {
+        state.withLock {
+            $0.rowsCommitted += rows
+            $0.deadLettersCommitted += deadLetters
+            $0.batchesCommitted += 1
+            $0.commitMicros += micros
+        }
+    }
+
+    func writeFailed() { state.withLock { $0.writeFailures += 1 } }
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+}

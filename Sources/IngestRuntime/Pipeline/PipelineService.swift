@@ -1,0 +1,82 @@
+import IngestCore
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The pipeline thread: takes messages from the inbox in bursts, feeds them to the
+/// `PipelineStateMachine`, and carries its actions out — counters to the stats, batches to
+/// the writer (blocking while it is behind). Stops on graceful shutdown after the inbox is
+/// drained and the last batch handed over.
+///
+/// - Important: `inbox.push` is called from libmosquitto's thread and blocks when full:
+///   that is the back-pressure that reaches the broker.
+final class PipelineService: Service, @unchecked Sendable {  // `thread` is set once in run() before anything reads it
+    let inbox: BlockingQueue<InboundMessage>
+    private let config: IngestConfig
+    private let stats: RuntimeStats
+    private let writer: DatabaseWriter
+    private var thread: WorkerThread?
+
+    init(config: IngestConfig, stats: RuntimeStats, writer: DatabaseWriter) {
+        self.config = config
+        self.stats = stats
+        self.writer = writer
+        inbox = BlockingQueue(capacity: config.mqtt.queueCapacity)
+    }
+
+    func run() async throws {
+        thread = WorkerThread(name: "ingestd-pipeline") { [self] in loop() }
+        try? await gracefulShutdown()
+        await offThread("ingestd-pipeline-stop") { [self] in
+            inbox.close()
+            thread?.join()
+        }
+    }
+
+    /// Bursts smaller than this make the pipeline linger before the next one.
+    static let burstWorthWaking = 512
+    static let lingerMicros: UInt32 = 1_000
+
+    private func loop() {
+        var machine = PipelineStateMachine(routes: config.routes, settings: config.families, dedupCapacity: config.dedupWindow,
+                                           batchSize: config.writer.batchSize, batchMaxAge: config.writer.maxAge)
+        var actions: [PipelineAction] = []
+        actions.reserveCapacity(64)
+        var delta = FateCounters()
+
+        func carryOut() {
+            for action in actions {
+                switch action {
+                case .flush(let batch): writer.submit(batch)
+                default: delta.apply(action)
+                }
+            }
+            actions.removeAll(keepingCapacity: true)
+        }
+
+        while let messages = inbox.popAll(until: machine.deadline ?? .now + .seconds(1)) {
+            let now = Timestamp.now()
+            let clock = ContinuousClock.now
+            for message in messages {
+                machine.messageReceived(message, now: now, clock: clock, actions: &actions)
+                carryOut()
+            }
+            machine.timerFired(clock: .now, actions: &actions)
+            carryOut()
+            if !delta.isEmpty {
+                stats.add(delta)
+                delta = FateCounters()
+            }
+            // After a small burst, let messages gather for a moment: libmosquitto's thread then
+            // queues them without waking this one, and one wake-up serves a whole burst.
+            // Measured: a wake-up per message cost ~0.9 futex calls per message and most of
+            // ingestd's CPU; this costs at most `lingerMicros` of latency.
+            if messages.count < Self.burstWorthWaking { usleep(Self.lingerMicros) }
+        }
+        machine.shutdownRequested(actions: &actions)
+        carryOut()
+        if !delta.isEmpty { stats.add(delta) }
+    }
+}

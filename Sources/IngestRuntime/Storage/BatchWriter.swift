@@ -1,0 +1,38 @@
+import IngestCore
+import PostgresClient
+
+/// Writes one batch — every family's rows and the dead letters — in one transaction over one
+/// connection, through each family's table writer.
+final class BatchWriter {
+    let connection: PostgresConnection
+    private let tables: FamilyTables
+
+    static let deadLetterInsert = """
+        INSERT INTO dead_letters (received_at, topic, family, reason_code, reason, payload, payload_size)
+        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int4[])
+        """
+
+    init(connection: PostgresConnection, method: IngestConfig.WriteMethod) {
+        self.connection = connection
+        tables = FamilyTables(method: method)
+    }
+
+    /// Writes and commits; returns what the commit changed that must be published. On error
+    /// the transaction is rolled back and the error thrown.
+    func write(_ batch: Batch) throws(PostgresError) -> [CommitEffect] {
+        if batch.tables.contains(where: { $0.family == .sensor }) { try tables.sensor.prepare(on: connection) }
+        try connection.execute("BEGIN")
+        do throws(PostgresError) {
+            var effects: [CommitEffect] = []
+            for rows in batch.tables { effects += try tables.write(rows, on: connection) }
+            if !batch.deadLetters.isEmpty {
+                try connection.execute(Self.deadLetterInsert, BatchEncoding.deadLetterArrays(batch.deadLetters))
+            }
+            try connection.execute("COMMIT")
+            return effects
+        } catch {
+            if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
+            throw error
+        }
+    }
+}

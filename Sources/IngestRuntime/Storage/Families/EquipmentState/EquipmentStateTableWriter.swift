@@ -1,0 +1,58 @@
+import IngestCore
+import PostgresClient
+
+/// Writes equipment-state changes: every change into `equipment_state_history`, and the
+/// newest per equipment into `equipment_state_current` — last writer wins on changed_at, ties
+/// broken by (source, seq), decided by the upsert itself so that two instances cannot race.
+/// The rows the upsert changed come back as effects: their retained state is published.
+struct EquipmentStateTableWriter: TableWriter {
+    static let historyInsert = """
+        INSERT INTO equipment_state_history AS h
+            (changed_at, equipment, source, state, worker, seq, site, line, received_at)
+        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+                             $7::text[], $8::text[], $9::timestamptz[])
+        ON CONFLICT (equipment, changed_at, source) DO UPDATE SET
+            state = EXCLUDED.state, worker = EXCLUDED.worker, seq = EXCLUDED.seq, site = EXCLUDED.site,
+            line = EXCLUDED.line, received_at = EXCLUDED.received_at
+        WHERE (h.state, h.worker, h.seq) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.worker, EXCLUDED.seq)
+          AND EXCLUDED.received_at >= h.received_at
+        """
+
+    /// `EquipmentStateChange.supersedes` in SQL; a correction of the current change itself
+    /// (same changed_at, source and seq, other state or worker) also moves it.
+    static let currentUpsert = """
+        INSERT INTO equipment_state_current AS c
+            (changed_at, equipment, source, state, worker, seq, site, line, received_at)
+        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+                             $7::text[], $8::text[], $9::timestamptz[])
+        ON CONFLICT (equipment) DO UPDATE SET
+            changed_at = EXCLUDED.changed_at, source = EXCLUDED.source, state = EXCLUDED.state,
+            worker = EXCLUDED.worker, seq = EXCLUDED.seq, site = EXCLUDED.site, line = EXCLUDED.line,
+            received_at = EXCLUDED.received_at
+        WHERE (EXCLUDED.changed_at, EXCLUDED.source, coalesce(EXCLUDED.seq, -1)) > (c.changed_at, c.source, coalesce(c.seq, -1))
+           OR ((EXCLUDED.changed_at, EXCLUDED.source, coalesce(EXCLUDED.seq, -1)) = (c.changed_at, c.source, coalesce(c.seq, -1))
+               AND (EXCLUDED.state, EXCLUDED.worker) IS DISTINCT FROM (c.state, c.worker)
+               AND EXCLUDED.received_at >= c.received_at)
+        RETURNING equipment
+        """
+
+    func write(_ rows: Rows<EquipmentStateChange>, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect] {
+        try connection.execute(Self.historyInsert, Self.arrays(rows.recordsWithUniqueKeys))
+        let newest = EquipmentStateChange.newestPerEquipment(rows.records)
+        let changed = Set(try connection.execute(Self.currentUpsert, Self.arrays(newest)).rows.compactMap { $0[0] })
+        return newest.filter { changed.contains($0.equipment) }.map { .currentState($0) }
+    }
+
+    static func arrays(_ changes: [EquipmentStateChange]) -> [PostgresParameter] {
+        let n = changes.count
+        var changedAt = ArrayColumn.timestamptz(n), equipment = ArrayColumn.text(n), source = ArrayColumn.text(n)
+        var state = ArrayColumn.text(n), worker = ArrayColumn.text(n), seq = ArrayColumn.int8(n)
+        var site = ArrayColumn.text(n), line = ArrayColumn.text(n), received = ArrayColumn.timestamptz(n)
+        for c in changes {
+            changedAt.append(c.changedAt); equipment.append(c.equipment); source.append(c.source)
+            state.append(c.state); worker.append(c.worker); seq.append(c.seq)
+            site.append(c.site); line.append(c.line); received.append(c.receivedAt)
+        }
+        return [changedAt, equipment, source, state, worker, seq, site, line, received].map(\.parameter)
+    }
+}
