@@ -67,16 +67,38 @@ struct SimulatorManifest: Decodable {
     var malformedMessages: Int
     var expectedUniqueReadings: Int
     var expectedDeadLetters: Int
+    var families: [String: FamilyExpectation]?
+
+    /// What one family must have left in the database (only the keys of that family are set).
+    struct FamilyExpectation: Decodable {
+        var messages: Int?
+        var rows: Int?
+        var historyRows: Int?
+        var deadLetters: Int?
+        var duplicates: Int?
+        var corrections: Int?
+        var updated: Int?
+        var stale: Int?
+        var defectSum: Int?
+        var unknownDefects: Int?
+        var current: [String: CurrentState]?
+    }
+
+    struct CurrentState: Decodable {
+        var state: String
+        var changedAtMs: Int64
+        var source: String
+    }
 }
 
 enum Simulator {
     /// Starts `ingestd-sim` publishing under `topicRoot`; read the manifest after it exits.
     static func start(topicRoot: String, count: Int, rate: Int, duplicates: Double, malformed: Double,
-                      devices: Int = 200, manifest: URL) throws -> ChildProcess {
+                      devices: Int = 200, families: String = "sensor", manifest: URL) throws -> ChildProcess {
         try ChildProcess(TestStack.binary("ingestd-sim"), [
             "--url", TestStack.mqttURL ?? "", "--topic-prefix", topicRoot, "--count", String(count), "--rate", String(rate),
             "--devices", String(devices), "--duplicates", String(duplicates), "--malformed", String(malformed),
-            "--manifest", manifest.path,
+            "--families", families, "--manifest", manifest.path,
         ], label: "sim")
     }
 

@@ -67,7 +67,7 @@ enum TestStack {
     /// Writes an ingestd config for one test into a temporary folder and returns its path.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
                             writerRetry: String = "500ms", mqttURL url: String? = nil,
-                            mqttExtra: [String] = []) throws -> String {
+                            mqttExtra: [String] = [], extra: String = "") throws -> String {
         guard let mqtt = url ?? mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -88,6 +88,13 @@ enum TestStack {
         routes:
           - topic: \(topicRoot)/{site}/{line}/sensor/{device}/{metric}
             family: sensor
+          - topic: \(topicRoot)/{site}/battery/{battery}/telemetry
+            family: battery
+          - topic: \(topicRoot)/{site}/{line}/equipment/{equipment}/state
+            family: equipment_state
+          - topic: \(topicRoot)/{site}/{line}/machine/{machine}/events
+            family: machine_event
+        \(extra)
         """
         let file = dir.appendingPathComponent("ingestd.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
