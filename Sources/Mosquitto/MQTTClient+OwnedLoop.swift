@@ -14,7 +14,7 @@ import Glibc
 /// PUBACK is written right after its packet is read. The client is in threaded mode, so
 /// only this thread ever writes to the socket: required for TLS.
 extension MQTTClient {
-    final class OwnedLoop: @unchecked Sendable {
+    final class OwnedLoop: @unchecked Sendable {  // `thread` is set once at start; the rest are atomics
         private var thread = pthread_t()
         private let stopFlag = Atomic<Bool>(false)
         private let disconnectFlag = Atomic<Bool>(false)

@@ -10,7 +10,7 @@ import Glibc
 ///   what it keeps (``MQTTMessage`` already is a copy) and may block to apply back-pressure:
 ///   while it blocks, no further packet is read from the socket. `publish`, `subscribe` and
 ///   `disconnect` may be called from any thread.
-public final class MQTTClient: @unchecked Sendable {
+public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threaded mode serialises access to its handle
     /// How to connect and behave; the defaults suit a persistent QoS 1 consumer.
     public struct Options: Sendable {
         public var url: MQTTURL

@@ -1,7 +1,7 @@
 /// A bounded queue between threads. `push` blocks while the queue is full (this is how
 /// back-pressure reaches the broker: libmosquitto's thread stops reading); `popAll` takes
 /// everything queued at once, so a busy consumer pays for one wake-up per burst.
-final class BlockingQueue<Element>: @unchecked Sendable {
+final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guarded by `lock`, a pthread mutex the compiler cannot see
     private let lock = ConditionLock()
     private let notEmpty: ConditionLock.Condition
     private let notFull: ConditionLock.Condition

@@ -4,7 +4,7 @@ import Glibc
 
 /// A pthread mutex with a condition variable: the building block of the blocking queues
 /// between libmosquitto's thread, the pipeline thread and the writer thread.
-final class ConditionLock: @unchecked Sendable {
+final class ConditionLock: @unchecked Sendable {  // a pthread mutex: Synchronization.Mutex has no condition variable to wait on
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     init() { pthread_mutex_init(mutex, nil) }
@@ -24,7 +24,7 @@ final class ConditionLock: @unchecked Sendable {
     }
 
     /// A condition tied to this lock.
-    final class Condition: @unchecked Sendable {
+    final class Condition: @unchecked Sendable {  // a pthread condition, used only with its owner's mutex held
         private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
         private unowned let owner: ConditionLock
 
@@ -64,18 +64,5 @@ final class ConditionLock: @unchecked Sendable {
 
         func signal() { pthread_cond_signal(cond) }
         func broadcast() { pthread_cond_broadcast(cond) }
-    }
-}
-
-/// A value shared between threads behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    var current: Value {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 
 /// A dedicated OS thread, for work that blocks (libpq) or that must not share Swift's
 /// cooperative pool. `join()` waits for its body to return.
-final class WorkerThread: @unchecked Sendable {
+final class WorkerThread: @unchecked Sendable {  // `thread` is written once in init, before the handle is shared
     private var thread = pthread_t()
     private let name: String
 
