@@ -55,8 +55,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "ingestd-sim",
+            // A device knows nothing of ingestd: only the MQTT wrapper.
             dependencies: [
-                "Mosquitto", "IngestCore",
+                "Mosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "simulator"

@@ -1,100 +1,78 @@
-/// Decides what each next message is: a new valid one, an exact repeat of a recent one, or
-/// a malformed one of some kind. Deterministic for a seed.
+/// Decides what each next message is, over the families of the run: they take turns, one
+/// message each in the canonical order (sensor, battery, equipment, machine), so each
+/// family gets an equal share of the rate and the count (the first ones one more when the
+/// count does not divide). Each family's plan draws from its own random stream: a family's
+/// messages do not depend on which others play, and a sensor-only run is what the simulator
+/// always played. Deterministic for a seed.
 struct PublishPlan {
+    /// One MQTT message to publish.
     struct Message {
         var topic: String
         var payload: [UInt8]
+
+        init(topic: String, payload: String) {
+            self.topic = topic
+            self.payload = Array(payload.utf8)
+        }
     }
 
-    static let malformedKinds = ["bad_json", "wrong_type", "missing_value", "future_ts", "not_finite", "string_too_long"]
+    let families: [Family]
+    private(set) var sensor: SensorPlan?
+    private(set) var battery: BatteryPlan?
+    private(set) var equipment: EquipmentPlan?
+    private(set) var machine: MachinePlan?
+    private var turn = 0
 
-    let devices: Int
-    let metrics: Int
-    let batch: Int
-    let topicPrefix: String
-    let site: String
-    let lines: Int
-    let duplicates: Double
-    let malformed: Double
-    private var rng: SplitMix64
-    private var lastTs: [Int64]
-    private var recent: [Message] = []
-    private var recentHead = 0
-    private var sequence = 0
-
-    private(set) var validMessages = 0
-    private(set) var duplicateMessages = 0
-    private(set) var malformedMessages = 0
-    private(set) var malformedByKind: [String: Int] = [:]
-
-    init(devices: Int, metrics: Int, batch: Int, topicPrefix: String, site: String, lines: Int,
-         duplicates: Double, malformed: Double, seed: UInt64) {
-        self.devices = devices
-        self.metrics = metrics
-        self.batch = batch
-        self.topicPrefix = topicPrefix
-        self.site = site
-        self.lines = max(1, lines)
-        self.duplicates = duplicates
-        self.malformed = malformed
-        rng = SplitMix64(seed: seed)
-        lastTs = Array(repeating: 0, count: devices * metrics)
+    /// The families played are those given a plan.
+    init(sensor: SensorPlan? = nil, battery: BatteryPlan? = nil, equipment: EquipmentPlan? = nil, machine: MachinePlan? = nil) {
+        self.sensor = sensor
+        self.battery = battery
+        self.equipment = equipment
+        self.machine = machine
+        families = [(Family.sensor, sensor != nil), (.battery, battery != nil), (.equipment, equipment != nil),
+                    (.machine, machine != nil)].filter(\.1).map(\.0)
+        precondition(!families.isEmpty, "at least one family")
     }
 
     mutating func next(nowMs: Int64) -> Message {
-        let roll = rng.nextDouble()
-        if roll < duplicates, !recent.isEmpty {
-            duplicateMessages += 1
-            return recent[Int(rng.next() % UInt64(recent.count))]
+        let family = families[turn % families.count]
+        turn += 1
+        switch family {
+        case .sensor: return sensor!.next(nowMs: nowMs)
+        case .battery: return battery!.next(nowMs: nowMs)
+        case .equipment: return equipment!.next(nowMs: nowMs)
+        case .machine: return machine!.next(nowMs: nowMs)
         }
-        let slot = sequence % (devices * metrics)
-        sequence += 1
-        let device = slot % devices
-        let metric = slot / devices
-        let topic = "\(topicPrefix)/\(site)/line\(device % lines)/sensor/dev\(device)/m\(metric)"
-        if roll < duplicates + malformed {
-            let kind = Self.malformedKinds[Int(rng.next() % UInt64(Self.malformedKinds.count))]
-            malformedMessages += 1
-            malformedByKind[kind, default: 0] += 1
-            return Message(topic: topic, payload: Array(malformedPayload(kind, nowMs: nowMs).utf8))
-        }
-        var records: [String] = []
-        for _ in 0..<batch {
-            // Each (device, metric) gets strictly increasing timestamps, so every valid reading is unique.
-            let ts = max(nowMs, lastTs[slot] + 1)
-            lastTs[slot] = ts
-            let value = (rng.nextDouble() * 1000).rounded() / 10
-            records.append("{\"ts\":\(ts),\"value\":\(value),\"unit\":\"C\",\"seq\":\(sequence)}")
-        }
-        let payload = batch == 1 ? records[0] : "[" + records.joined(separator: ",") + "]"
-        let message = Message(topic: topic, payload: Array(payload.utf8))
-        validMessages += 1
-        if recent.count < 1000 { recent.append(message) } else { recent[recentHead] = message; recentHead = (recentHead + 1) % 1000 }
-        return message
     }
 
-    private func malformedPayload(_ kind: String, nowMs: Int64) -> String {
-        switch kind {
-        case "bad_json": "{\"ts\":\(nowMs),\"value\":"
-        case "wrong_type": "{\"ts\":\(nowMs),\"value\":\"high\"}"
-        case "missing_value": "{\"ts\":\(nowMs),\"unit\":\"C\"}"
-        case "future_ts": "{\"ts\":\(nowMs + 86_400_000),\"value\":1.5}"
-        case "not_finite": "{\"ts\":\(nowMs),\"value\":1e999}"
-        default: "{\"ts\":\(nowMs),\"value\":1.5,\"unit\":\"\(String(repeating: "x", count: 300))\"}"
-        }
+    /// Valid messages over all families: neither exact repeats nor malformed.
+    var validMessages: Int {
+        (sensor?.validMessages ?? 0) + (battery?.validMessages ?? 0) + (equipment?.validMessages ?? 0)
+            + (machine?.validMessages ?? 0)
     }
-}
 
-/// A small, fast, seedable random number generator.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// Exact repeats of earlier messages over all families.
+    var duplicateMessages: Int {
+        (sensor?.duplicateMessages ?? 0) + (battery?.duplicateMessages ?? 0) + (equipment?.duplicateMessages ?? 0)
+            + (machine?.duplicateMessages ?? 0)
     }
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Malformed messages over all families: each must become one dead letter.
+    var malformedMessages: Int {
+        (sensor?.malformedMessages ?? 0) + (battery?.malformedMessages ?? 0) + (equipment?.malformedMessages ?? 0)
+            + (machine?.malformedMessages ?? 0)
+    }
+
+    /// Malformed messages by kind over all families (kinds of the same name add up).
+    var malformedByKind: [String: Int] {
+        [sensor?.malformedByKind, battery?.malformedByKind, equipment?.malformedByKind, machine?.malformedByKind]
+            .compactMap { $0 }
+            .reduce(into: [:]) { total, kinds in total.merge(kinds, uniquingKeysWith: +) }
+    }
+
+    /// Each played family's report, as the manifest's `families` object holds them.
+    var reports: Manifest.Families {
+        Manifest.Families(sensor: sensor?.report, battery: battery?.report, equipmentState: equipment?.report,
+                          machineEvent: machine?.report)
+    }
 }

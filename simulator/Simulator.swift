@@ -2,28 +2,40 @@ import ArgumentParser
 import Foundation
 import Mosquitto
 
-/// `ingestd-sim`: plays N sensor devices publishing at QoS 1, with chosen fractions of
+/// `ingestd-sim`: plays devices of the four families (sensors, battery packs, equipment
+/// boards set from tablets, machines) publishing at QoS 1, with chosen fractions of
 /// duplicate and malformed messages, and writes a manifest of what it published, what the
-/// broker acknowledged and what the database must hold afterwards.
+/// broker acknowledged and what the database must hold afterwards, per family.
+/// The simulator knows nothing of ingestd: it speaks MQTT and JSON only.
 @main
 struct Simulator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingestd-sim",
-        abstract: "Play sensor devices on MQTT, faults included, and say what the database must hold afterwards."
+        abstract: "Play devices on MQTT, faults included, and say what the database must hold afterwards."
     )
 
     @Option(help: "Broker URL (env INGESTD_MQTT_URL).") var url: String?
-    @Option(help: "How many devices.") var devices = 100
-    @Option(help: "Metrics per device.") var metrics = 1
+    @Option(help: "Families to play, a comma list of sensor, battery, equipment, machine; they take turns, one message each.")
+    var families = "sensor"
+    @Option(help: "Sensor devices.") var devices = 100
+    @Option(help: "Metrics per sensor device.") var metrics = 1
+    @Option(help: "Battery packs.") var batteries = 100
+    @Option(help: "Equipment whose state tablets set.") var equipment = 20
+    @Option(help: "Tablets setting the equipment's state.") var tablets = 5
+    @Option(help: "Machines reporting their cycles.") var machines = 10
     @Option(help: "Messages per second in all (0: as fast as the broker takes them).") var rate: Double = 1000
-    @Option(help: "Messages to publish.") var count: Int?
+    @Option(help: "Messages to publish, over all families.") var count: Int?
     @Option(help: "Seconds to publish for (when --count is not given).") var duration: Double = 10
-    @Option(help: "Fraction of messages that repeat an earlier one exactly.") var duplicates: Double = 0
-    @Option(help: "Fraction of messages that are malformed (each must become one dead letter).") var malformed: Double = 0
-    @Option(help: "Readings per message (more than 1: a JSON array).") var batch = 1
-    @Option(help: "First topic level; topics are PREFIX/{site}/{line}/sensor/{device}/{metric}.") var topicPrefix = "plant"
+    @Option(help: "Fraction of each family's messages that repeat an earlier one exactly.") var duplicates: Double = 0
+    @Option(help: "Fraction of each family's messages that are malformed (each must become one dead letter).")
+    var malformed: Double = 0
+    @Option(help: "Readings per sensor message (more than 1: a JSON array).") var batch = 1
+    @Option(help: ArgumentHelp("First topic level.", discussion: """
+        Topics: PREFIX/{site}/{line}/sensor/{device}/{metric}, PREFIX/{site}/battery/{battery}/telemetry,
+        PREFIX/{site}/{line}/equipment/{equipment}/state, PREFIX/{site}/{line}/machine/{machine}/events.
+        """)) var topicPrefix = "plant"
     @Option(help: "Site name.") var site = "s1"
-    @Option(help: "Production lines the devices are spread over.") var lines = 4
+    @Option(help: "Production lines the sensors, equipment and machines are spread over.") var lines = 4
     @Option(help: "QoS of the publishes.") var qos: Int32 = 1
     @Option(help: "QoS 1 messages in flight at once (300-1,000 works best).") var inflight: UInt32 = 500
     @Option(help: "Random seed, for a repeatable run.") var seed: UInt64 = 42
@@ -31,7 +43,11 @@ struct Simulator: ParsableCommand {
     @Option(help: "Seconds to wait for the broker's acknowledgements at the end.") var ackTimeout: Double = 60
 
     func validate() throws {
+        _ = try Family.list(parsing: families)
         guard devices > 0, metrics > 0, batch > 0 else { throw ValidationError("--devices, --metrics and --batch must be positive") }
+        guard batteries > 0, equipment > 0, tablets > 0, machines > 0 else {
+            throw ValidationError("--batteries, --equipment, --tablets and --machines must be positive")
+        }
         guard (0...1).contains(duplicates), (0...1).contains(malformed), duplicates + malformed < 1 else {
             throw ValidationError("--duplicates and --malformed are fractions from 0 to 1 and must leave room for valid messages")
         }
@@ -54,8 +70,7 @@ struct Simulator: ParsableCommand {
             throw ValidationError("could not connect to \(brokerURL) within 10 s")
         }
 
-        var plan = PublishPlan(devices: devices, metrics: metrics, batch: batch, topicPrefix: topicPrefix, site: site,
-                               lines: lines, duplicates: duplicates, malformed: malformed, seed: seed)
+        var plan = try makePlan()
         let total = count ?? Int.max
         let start = Date()
         let deadline = count == nil ? start.addingTimeInterval(duration) : .distantFuture
@@ -85,14 +100,15 @@ struct Simulator: ParsableCommand {
         client.stop()
         let elapsed = publishedAt.timeIntervalSince(start)
 
+        let families = plan.reports
         let report = Manifest(
             published: published, acknowledged: acked, validMessages: plan.validMessages,
             duplicateMessages: plan.duplicateMessages, malformedMessages: plan.malformedMessages,
             malformedByKind: plan.malformedByKind, readingsPerMessage: batch,
-            expectedUniqueReadings: plan.validMessages * batch, expectedDeadLetters: plan.malformedMessages,
+            expectedUniqueReadings: families.sensor?.rows ?? 0, expectedDeadLetters: plan.malformedMessages,
             devices: devices, metrics: metrics, topicPrefix: topicPrefix,
             startedAt: ISO8601DateFormatter().string(from: start), elapsedSeconds: elapsed,
-            publishRate: elapsed > 0 ? Double(published) / elapsed : 0)
+            publishRate: elapsed > 0 ? Double(published) / elapsed : 0, families: families)
         if let manifest {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -100,36 +116,36 @@ struct Simulator: ParsableCommand {
             try encoder.encode(report).write(to: URL(fileURLWithPath: manifest))
         }
         print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s\(tracker.outages > 0 ? " (waited out \(tracker.outages) broker outage\(tracker.outages == 1 ? "" : "s"))" : ""); broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
+        for line in families.summaryLines { print("ingestd-sim: " + line) }
         if acked < published {
             FileHandle.standardError.write(Data("ingestd-sim: the broker acknowledged only \(acked) of \(published) messages\n".utf8))
             throw ExitCode(3)
         }
     }
-}
 
-/// What a run published and what the database must hold afterwards.
-struct Manifest: Codable {
-    var published: Int
-    var acknowledged: Int
-    var validMessages: Int
-    var duplicateMessages: Int
-    var malformedMessages: Int
-    var malformedByKind: [String: Int]
-    var readingsPerMessage: Int
-    var expectedUniqueReadings: Int
-    var expectedDeadLetters: Int
-    var devices: Int
-    var metrics: Int
-    var topicPrefix: String
-    var startedAt: String
-    var elapsedSeconds: Double
-    var publishRate: Double
+    /// A plan for each family of `--families`, each on its own random stream of `--seed`.
+    func makePlan() throws -> PublishPlan {
+        let played = Set(try Family.list(parsing: families))
+        return PublishPlan(
+            sensor: played.contains(.sensor)
+                ? SensorPlan(devices: devices, metrics: metrics, batch: batch, topicPrefix: topicPrefix, site: site,
+                             lines: lines, duplicates: duplicates, malformed: malformed, seed: seed) : nil,
+            battery: played.contains(.battery)
+                ? BatteryPlan(batteries: batteries, topicPrefix: topicPrefix, site: site, duplicates: duplicates,
+                              malformed: malformed, seed: seed) : nil,
+            equipment: played.contains(.equipment)
+                ? EquipmentPlan(equipment: equipment, tablets: tablets, topicPrefix: topicPrefix, site: site, lines: lines,
+                                duplicates: duplicates, malformed: malformed, seed: seed) : nil,
+            machine: played.contains(.machine)
+                ? MachinePlan(machines: machines, topicPrefix: topicPrefix, site: site, lines: lines, duplicates: duplicates,
+                              malformed: malformed, seed: seed) : nil)
+    }
 }
 
 /// Counts the broker's acknowledgements (libmosquitto's thread) for the publishing thread.
 /// Each message id counts once while it is in flight: after a reconnect libmosquitto sends
 /// unacknowledged messages again, and a message may then be acknowledged twice.
-final class AckTracker: @unchecked Sendable {
+final class AckTracker: @unchecked Sendable {  // every field is guarded by `lock` (an NSCondition)
     private let lock = NSCondition()
     private var acks = 0
     private var inFlight = Set<Int32>()
