@@ -83,6 +83,7 @@ import Testing
         #expect(c.dedupWindow == d.dedupWindow, sourceLocation: sourceLocation)
         #expect(c.publish.prefix == d.publish.prefix, sourceLocation: sourceLocation)
         #expect(c.publish.deadLetters == d.publish.deadLetters, sourceLocation: sourceLocation)
+        #expect(c.families == d.families, sourceLocation: sourceLocation)
         #expect(c.routes == d.routes, sourceLocation: sourceLocation)
         #expect(c.logLevel == d.logLevel, sourceLocation: sourceLocation)
     }
@@ -321,15 +322,15 @@ import Testing
                     message: "invalid topic pattern 'a+b/{device}'")
     }
 
-    @Test func unsupportedFamilyIsRejected() {
+    @Test func unknownFamilyIsRejectedNamingTheSupportedOnes() {
         expectError("routes:\n  - topic: a/{device}/{metric}\n    family: alarm\n", line: 3, key: "routes[0].family",
-                    message: "family 'alarm' is not supported yet; supported: sensor")
+                    message: "unknown family 'alarm'; supported: sensor, battery, equipment_state, machine_event")
     }
 
     @Test func missingRouteTopicOrFamilyIsRejected() {
         expectError("routes:\n  - family: sensor\n", line: 2, key: "routes[0].topic", message: "every route needs a topic pattern")
         expectError("routes:\n  - topic: a/{device}/{metric}\n", line: 2, key: "routes[0].family",
-                    message: "every route needs a family")
+                    message: "every route needs a family (supported: sensor, battery, equipment_state, machine_event)")
     }
 
     @Test func badRouteFormatIsRejected() {

@@ -153,4 +153,60 @@ import Testing
         #expect(r.readings.map(\.metric) == ["a", "b"])
         #expect(r.deadLetter?.reason == "record 1: field 'value' must be a number, got a string (2 of 3 records rejected)")
     }
+
+    // MARK: Identity
+
+    @Test func payloadDeviceDisagreeingWithTheTopicIsAnIdentityMismatchDeadLetter() throws {
+        let r = try processor().process(message(#"{"device": "d2", "value": 1}"#), now: Self.now)
+        #expect(r.readings.isEmpty)
+        #expect(r.rejections == [.identityMismatch(field: "device", payload: "d2", topic: "d1")])
+        let letter = try #require(r.deadLetter)
+        #expect(letter.reasonCode == "identity_mismatch")
+        #expect(letter.family == "sensor")
+    }
+
+    // MARK: Families
+
+    @Test func everyFamilyOfTheDefaultRoutesIsDecoded() throws {
+        let p = MessageProcessor(routes: IngestConfig.defaultRoutes, settings: FamilySettings())
+        let cases: [(String, String, Family)] = [
+            ("plant/s1/l1/sensor/d1/temp", #"{"value": 1}"#, .sensor),
+            ("plant/s1/battery/pack-7/telemetry", #"{"soc": 50, "mode": "eco"}"#, .battery),
+            ("plant/s1/l1/equipment/press-1/state", #"{"state": "red", "changed_at": "2026-11-23T07:59:00Z", "source": "t"}"#,
+             .equipmentState),
+            ("plant/s1/l1/machine/cnc-4/events", #"{"event_id": "e1", "event_time": "2026-11-23T07:59:00Z", "duration_ms": 5}"#,
+             .machineEvent),
+        ]
+        for (topic, payload, family) in cases {
+            let r = p.process(message(payload, topic: topic), now: Self.now)
+            #expect(r.family == family)
+            #expect(r.records.count == 1, "\(family)")
+            #expect(r.deadLetter == nil, "\(String(describing: r.deadLetter))")
+        }
+        let battery = p.process(message(#"{"soc": 50, "mode": "eco"}"#, topic: "plant/s1/battery/pack-7/telemetry"), now: Self.now)
+        #expect(battery.records.first?.json.contains(#""extra":{"mode":"eco"}"#) == true)
+        #expect(battery.readings.isEmpty, "readings are the sensor records only")
+    }
+
+    @Test func familySettingsApplyToTheProcessor() throws {
+        var settings = FamilySettings()
+        settings.battery.soc = 0...50
+        let p = MessageProcessor(routes: IngestConfig.defaultRoutes, settings: settings)
+        let r = p.process(message(#"{"soc": 60}"#, topic: "plant/s1/battery/pack-7/telemetry"), now: Self.now)
+        #expect(r.records.isEmpty)
+        #expect(r.deadLetter?.family == "battery")
+        #expect(r.deadLetter?.reasonCode == "out_of_range")
+    }
+
+    @Test func theProcessorKeepsNothingBetweenMessages() throws {
+        let p = try processor()
+        let first = p.process(message(#"{"value": 1}"#), now: Self.now)
+        let second = p.process(message(#"{"value": 1}"#), now: Self.now)
+        #expect(first.readings == second.readings, "no deduplication: the same message gives the same readings")
+        #expect(second.readings.count == 1)
+    }
+
+    @Test func unroutedMessageHasNoFamily() throws {
+        #expect(try processor().process(message("1", topic: "nowhere"), now: Self.now).family == nil)
+    }
 }

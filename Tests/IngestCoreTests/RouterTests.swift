@@ -49,4 +49,28 @@ import Testing
         ])
         #expect(router.subscriptionFilters == ["plant/+/x", "other/#", "third/+"])
     }
+
+    /// The level that names the device depends on the family; other levels the family does not
+    /// know are ignored on the hot path.
+    @Test func routeFieldsFillTheFamilysIdentityLevel() throws {
+        let battery = Route(pattern: try TopicPattern("p/{site}/{line}/{device}/{battery}"), family: .battery, format: .json)
+        let sensor = Route(pattern: try TopicPattern("q/{site}/{device}/{metric}/{unit}"), family: .sensor, format: .json)
+        let router = Router(routes: [battery, sensor])
+        let (b, bFields) = try #require(router.routeFields("p/s1/l1/d9/pack-7"))
+        #expect(b == battery)
+        #expect(bFields == TopicFields(identity: "pack-7", site: "s1", line: "l1"))
+        let (index, sFields) = try #require(router.routeIndex("q/s1/d1/temp/C"))
+        #expect(index == 1)
+        #expect(sFields == TopicFields(identity: "d1", metric: "temp", site: "s1", unit: "C"))
+    }
+
+    @Test func topicFieldsFromADictionaryTakeTheIdentityByName() {
+        let fields = ["device": "d1", "machine": "m1", "site": "s1", "other": "x"]
+        #expect(TopicFields(fields) == TopicFields(identity: "d1", site: "s1"))
+        #expect(TopicFields(fields, identityName: "machine") == TopicFields(identity: "m1", site: "s1"))
+    }
+
+    @Test func routeIndexIsNilWhenNoRouteMatches() throws {
+        #expect(Router(routes: [try route("a/{device}/{metric}")]).routeIndex("b/d/m") == nil)
+    }
 }

@@ -42,7 +42,7 @@ import Testing
         let out = try output(#"""
             {"ts": "2026-11-23T07:59:00.5Z", "device": "d1", "metric": "temp", "value": 21.5, "unit": "C",
              "quality": "good", "seq": 42, "site": "s1", "line": "l1", "extra": {"ignored": [1, 2]}}
-            """#)
+            """#, topic: [:])
         #expect(out.rejections.isEmpty)
         #expect(out.readings == [reading(device: "d1", metric: "temp", value: 21.5,
                                          ts: Timestamp(rfc3339: "2026-11-23T07:59:00.5Z")!, unit: "C",
@@ -90,10 +90,48 @@ import Testing
     // MARK: Topic fields
 
     @Test func topicFieldsFillMissingFieldsButPayloadFieldsWin() throws {
-        let out = try output(#"{"device": "d-payload", "site": "s-payload", "value": 7}"#,
+        let out = try output(#"{"site": "s-payload", "value": 7}"#,
                              topic: ["device": "d-topic", "metric": "m-topic", "site": "s-topic", "line": "l-topic", "unit": "u-topic"])
-        #expect(out.readings == [reading(device: "d-payload", metric: "m-topic", value: 7, unit: "u-topic",
+        #expect(out.readings == [reading(device: "d-topic", metric: "m-topic", value: 7, unit: "u-topic",
                                          site: "s-payload", line: "l-topic")])
+    }
+
+    // MARK: Identity: the topic's device level
+
+    @Test func payloadDeviceAgreeingWithTheTopicIsAccepted() throws {
+        let out = try output(#"{"device": "d-topic", "value": 7}"#)
+        #expect(out.rejections.isEmpty)
+        #expect(out.readings == [reading(device: "d-topic", value: 7)])
+    }
+
+    /// A device may only publish as itself: a payload naming another device is refused rather
+    /// than written under the name it claims (which would defeat a per-device broker ACL).
+    @Test func payloadDeviceDisagreeingWithTheTopicIsAnIdentityMismatch() throws {
+        let out = try output(#"{"device": "d-payload", "value": 7}"#)
+        #expect(out.readings.isEmpty)
+        #expect(out.rejections.map { $0.0 } == [0])
+        let reason = try #require(out.rejections.first?.1)
+        #expect(reason == .identityMismatch(field: "device", payload: "d-payload", topic: "d-topic"))
+        #expect(reason.code == "identity_mismatch")
+        #expect(reason.description == "field 'device' is 'd-payload' but the topic says 'd-topic'; a device may only publish as itself")
+    }
+
+    @Test func identityMismatchRejectsOnlyItsRecordOfABatch() throws {
+        let out = try output(#"[{"value": 1}, {"device": "other", "value": 2}, {"device": "d-topic", "value": 3}]"#)
+        #expect(out.readings == [reading(value: 1), reading(value: 3)])
+        #expect(out.rejections.map { $0.0 } == [1])
+        #expect(out.rejections.first?.1.code == "identity_mismatch")
+    }
+
+    @Test func identityMismatchAppliesToAValuesRecordToo() throws {
+        let out = try output(#"{"device": "other", "values": {"a": 1, "b": 2}}"#)
+        #expect(out.readings.isEmpty)
+        #expect(out.rejections.first?.1 == .identityMismatch(field: "device", payload: "other", topic: "d-topic"))
+    }
+
+    @Test func withoutADeviceLevelThePayloadNamesTheDevice() throws {
+        let out = try output(#"{"device": "d-payload", "value": 7}"#, topic: ["metric": "m-topic"])
+        #expect(out.readings == [reading(device: "d-payload", value: 7, site: nil, line: nil)])
     }
 
     @Test func payloadMetricAndLineWinOverTheTopic() throws {

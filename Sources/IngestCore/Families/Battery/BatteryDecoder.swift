@@ -58,12 +58,25 @@ public struct BatteryDecoder: FamilyCodec {
         case .success(nil): return fail(.missingField("battery"))
         case .failure(let reason): return fail(reason)
         }
-        if !extra.isEmpty { r.extra = JSONWriter.encode(.object(extra)) }
+        if !extra.isEmpty {
+            // PostgreSQL jsonb cannot hold NUL (\u0000) in a key or a string.
+            if Self.containsNUL(.object(extra)) { return fail(.nulCharacter(field: "extra")) }
+            r.extra = JSONWriter.encode(.object(extra))
+        }
         if r.voltage == nil && r.current == nil && r.temperature == nil && r.soc == nil && r.soh == nil
             && r.cycles == nil && r.extra == nil {
             return fail(.missingField("voltage, current, temperature, soc, soh or cycles"))
         }
         out.append(r, index: index)
+    }
+
+    static func containsNUL(_ v: JSONValue) -> Bool {
+        switch v {
+        case .string(let s): s.utf8.contains(0)
+        case .array(let items): items.contains(where: containsNUL)
+        case .object(let members): members.contains { $0.0.utf8.contains(0) || containsNUL($0.1) }
+        default: false
+        }
     }
 
     public func validate(_ r: BatteryReading, now: Timestamp) -> RejectReason? {
@@ -75,8 +88,6 @@ public struct BatteryDecoder: FamilyCodec {
         if let reason = FieldCheck.number("soc", r.soc, in: ranges.soc) { return reason }
         if let reason = FieldCheck.number("soh", r.soh, in: ranges.soh) { return reason }
         if let cycles = r.cycles, cycles < 0 { return .outOfRange(field: "cycles", value: Double(cycles), range: 0...Double(Int64.max)) }
-        // PostgreSQL jsonb cannot hold \u0000.
-        if let extra = r.extra, extra.contains("\\u0000") { return .nulCharacter(field: "extra") }
         return FieldCheck.time(r.ts, now: now, limits: limits)
     }
 }

@@ -50,13 +50,14 @@ public struct EquipmentStateChange: FamilyRecord {
         (changedAt, source, seq ?? -1) > (other.changedAt, other.source, other.seq ?? -1)
     }
 
-    /// Of several changes, the newest per equipment, in first-seen equipment order.
+    /// Of several changes, the newest per equipment, in first-seen equipment order. On a tie
+    /// (the same change again, corrected) the later one wins, as in the history table.
     public static func newestPerEquipment(_ changes: [EquipmentStateChange]) -> [EquipmentStateChange] {
         var position: [String: Int] = [:]
         var out: [EquipmentStateChange] = []
         for c in changes {
             if let i = position[c.equipment] {
-                if c.supersedes(out[i]) { out[i] = c }
+                if !out[i].supersedes(c) { out[i] = c }
             } else {
                 position[c.equipment] = out.count
                 out.append(c)

@@ -85,8 +85,8 @@ public struct MachineEventDecoder: FamilyCodec {
         if e.durationMs < 0 || e.durationMs > settings.maxDurationMs {
             return .outOfRange(field: "duration_ms", value: Double(e.durationMs), range: 0...Double(settings.maxDurationMs))
         }
-        if e.defectCount < -1 {
-            return .outOfRange(field: "defect_count", value: Double(e.defectCount), range: -1...Double(Int64.max))
+        if e.defectCount < -1 || e.defectCount > Int64(Int32.max) {
+            return .outOfRange(field: "defect_count", value: Double(e.defectCount), range: -1...Double(Int32.max))
         }
         return nil
     }

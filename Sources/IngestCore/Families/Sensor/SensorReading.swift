@@ -39,7 +39,8 @@ public struct SensorReading: FamilyRecord {
         var quality: String?
     }
 
-    public var content: Content { Content(valueBits: value.bitPattern, unit: unit, quality: quality) }
+    /// -0.0 and 0.0 are one value, as in PostgreSQL.
+    public var content: Content { Content(valueBits: value == 0 ? 0 : value.bitPattern, unit: unit, quality: quality) }
     public var order: Timestamp { receivedAt }
 }
 

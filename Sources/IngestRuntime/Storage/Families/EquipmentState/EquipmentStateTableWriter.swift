@@ -18,8 +18,9 @@ struct EquipmentStateTableWriter: TableWriter {
           AND EXCLUDED.received_at >= h.received_at
         """
 
-    /// `EquipmentStateChange.supersedes` in SQL; a correction of the current change itself
-    /// (same changed_at, source and seq, other state or worker) also moves it.
+    /// `EquipmentStateChange.supersedes` in SQL (sources compared byte by byte, as Swift
+    /// compares them, whatever the database's collation); a correction of the current
+    /// change itself (same changed_at, source and seq, other state or worker) also moves it.
     static let currentUpsert = """
         INSERT INTO equipment_state_current AS c
             (changed_at, equipment, source, state, worker, seq, site, line, received_at)
@@ -29,7 +30,8 @@ struct EquipmentStateTableWriter: TableWriter {
             changed_at = EXCLUDED.changed_at, source = EXCLUDED.source, state = EXCLUDED.state,
             worker = EXCLUDED.worker, seq = EXCLUDED.seq, site = EXCLUDED.site, line = EXCLUDED.line,
             received_at = EXCLUDED.received_at
-        WHERE (EXCLUDED.changed_at, EXCLUDED.source, coalesce(EXCLUDED.seq, -1)) > (c.changed_at, c.source, coalesce(c.seq, -1))
+        WHERE (EXCLUDED.changed_at, EXCLUDED.source COLLATE "C", coalesce(EXCLUDED.seq, -1))
+              > (c.changed_at, c.source COLLATE "C", coalesce(c.seq, -1))
            OR ((EXCLUDED.changed_at, EXCLUDED.source, coalesce(EXCLUDED.seq, -1)) = (c.changed_at, c.source, coalesce(c.seq, -1))
                AND (EXCLUDED.state, EXCLUDED.worker) IS DISTINCT FROM (c.state, c.worker)
                AND EXCLUDED.received_at >= c.received_at)
