@@ -18,27 +18,18 @@ import Testing
     /// The output of a payload that must decode as a whole.
     func output(_ payload: String, topic: TopicFields = topic,
                 sourceLocation: SourceLocation = #_sourceLocation) throws -> Decoded<BatteryReading> {
-        switch decode(payload, topic: topic) {
-        case .success(let out): return out
-        case .failure(let reason):
-            Issue.record("rejected: \(reason)", sourceLocation: sourceLocation)
-            throw reason
-        }
+        try decode(payload, topic: topic).output(sourceLocation: sourceLocation)
     }
 
     /// The one record of a payload that must decode without rejections.
     func record(_ payload: String, topic: TopicFields = topic,
                 sourceLocation: SourceLocation = #_sourceLocation) throws -> BatteryReading {
-        let out = try output(payload, topic: topic, sourceLocation: sourceLocation)
-        #expect(out.rejections.isEmpty, "\(out.rejections)", sourceLocation: sourceLocation)
-        return try #require(out.records.first, sourceLocation: sourceLocation)
+        try output(payload, topic: topic, sourceLocation: sourceLocation).onlyRecord(sourceLocation: sourceLocation)
     }
 
     /// The one rejection of a single-record payload.
     func rejection(_ payload: String, topic: TopicFields = topic) throws -> RejectReason? {
-        let out = try output(payload, topic: topic)
-        #expect(out.records.isEmpty)
-        return out.rejections.first?.1
+        try output(payload, topic: topic).onlyRejection()
     }
 
     func validate(_ r: BatteryReading, ranges: BatteryRanges = BatteryRanges()) -> RejectReason? {

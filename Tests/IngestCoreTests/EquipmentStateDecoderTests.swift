@@ -14,25 +14,16 @@ import Testing
 
     func output(_ payload: String, topic: TopicFields = topic,
                 sourceLocation: SourceLocation = #_sourceLocation) throws -> Decoded<EquipmentStateChange> {
-        switch decode(payload, topic: topic) {
-        case .success(let out): return out
-        case .failure(let reason):
-            Issue.record("rejected: \(reason)", sourceLocation: sourceLocation)
-            throw reason
-        }
+        try decode(payload, topic: topic).output(sourceLocation: sourceLocation)
     }
 
     func change(_ payload: String, topic: TopicFields = topic,
                 sourceLocation: SourceLocation = #_sourceLocation) throws -> EquipmentStateChange {
-        let out = try output(payload, topic: topic, sourceLocation: sourceLocation)
-        #expect(out.rejections.isEmpty, "\(out.rejections)", sourceLocation: sourceLocation)
-        return try #require(out.records.first, sourceLocation: sourceLocation)
+        try output(payload, topic: topic, sourceLocation: sourceLocation).onlyRecord(sourceLocation: sourceLocation)
     }
 
     func rejection(_ payload: String, topic: TopicFields = topic) throws -> RejectReason? {
-        let out = try output(payload, topic: topic)
-        #expect(out.records.isEmpty)
-        return out.rejections.first?.1
+        try output(payload, topic: topic).onlyRejection()
     }
 
     func validate(_ c: EquipmentStateChange, settings: EquipmentStateSettings = EquipmentStateSettings()) -> RejectReason? {

@@ -1,3 +1,4 @@
+import Testing
 @testable import IngestCore
 
 /// Records and dead letters the suites build batches from, each family with one varying field
@@ -37,5 +38,32 @@ extension Batch {
     /// it: a row's JSON, a dead letter's topic.
     var entryNames: [String] {
         tables.flatMap { t in (0..<t.count).map { t.json(at: $0) } } + deadLetters.map { "letter:" + $0.topic }
+    }
+}
+
+extension Result where Failure == RejectReason {
+    /// The output of a payload that must decode as a whole: a rejection of the whole message
+    /// is recorded as an issue and thrown.
+    func output(sourceLocation: SourceLocation = #_sourceLocation) throws -> Success {
+        switch self {
+        case .success(let out): return out
+        case .failure(let reason):
+            Issue.record("rejected: \(reason)", sourceLocation: sourceLocation)
+            throw reason
+        }
+    }
+}
+
+extension Decoded {
+    /// The one record of a payload that must decode without rejections.
+    func onlyRecord(sourceLocation: SourceLocation = #_sourceLocation) throws -> Record {
+        #expect(rejections.isEmpty, "\(rejections)", sourceLocation: sourceLocation)
+        return try #require(records.first, sourceLocation: sourceLocation)
+    }
+
+    /// The first rejection of a payload none of whose records was accepted.
+    func onlyRejection(sourceLocation: SourceLocation = #_sourceLocation) -> RejectReason? {
+        #expect(records.isEmpty, sourceLocation: sourceLocation)
+        return rejections.first?.1
     }
 }
