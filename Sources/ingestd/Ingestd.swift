@@ -11,7 +11,7 @@ struct Ingestd: AsyncParsableCommand {
         commandName: "ingestd",
         abstract: "MQTT-native ingestion of factory and field telemetry into TimescaleDB/PostgreSQL.",
         version: Daemon.version,
-        subcommands: [Run.self, Migrate.self, CheckConfig.self, Parse.self, BenchWrite.self]
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Parse.self, Query.self, BenchWrite.self]
     )
 }
 

@@ -30,6 +30,6 @@ struct FamilyTables {
     /// Every migration, in order: the families' tables, then what spans them.
     static let migrations: [Migration] = [
         SensorMigrations.readings, Migration.roles, Migration.dailyPartitions,
-        BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events,
+        BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events, ReaderViews.migration,
     ]
 }
