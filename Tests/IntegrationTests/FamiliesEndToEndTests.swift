@@ -54,8 +54,9 @@ extension StackTests {
         try publisher.publish(topic: topic, payload: change("red", at: -10, source: "tabA", seq: 2))
         waitFor(db, "SELECT state FROM equipment_state_current WHERE equipment = 'press7'", equals: "red")
         // Tablet B was offline: it replays green at -30 s (older than A's red) and an exact repeat.
-        try publisher.publish(topic: topic, payload: change("green", at: -30, source: "tabB", seq: 7))
-        try publisher.publish(topic: topic, payload: change("green", at: -30, source: "tabB", seq: 7))
+        let replayed = change("green", at: -30, source: "tabB", seq: 7)
+        try publisher.publish(topic: topic, payload: replayed)
+        try publisher.publish(topic: topic, payload: replayed)
         let history = waitFor(db, "SELECT count(*) FROM equipment_state_history WHERE equipment = 'press7'", equals: "3")
         #expect(history == "3", "every change is history, the repeat once; ingestd log:\n\(daemon.output.suffix(2000))")
         #expect(try db.execute("SELECT state, source FROM equipment_state_current WHERE equipment = 'press7'").rows == [["red", "tabA"]])

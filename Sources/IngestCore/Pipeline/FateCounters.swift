@@ -35,24 +35,58 @@ public struct FateCounters: Equatable, Sendable {
         }
     }
 
-    public var byFamily: [String: Counts] = [:]
+    /// One slot per family in `Family.allCases` order, then "unrouted", then any other name:
+    /// counting a record is an array access, not a hash of the family's name (this runs for
+    /// every message).
+    private var slots: [Counts] = []
+    private var otherNames: [String] = []
+    private static let names = Family.allCases.map(\.rawValue) + ["unrouted"]
 
     public init() {}
 
-    public var isEmpty: Bool { byFamily.isEmpty }
+    /// The counts of every family that has any, by family name.
+    public var byFamily: [String: Counts] {
+        var out: [String: Counts] = [:]
+        for (i, c) in slots.enumerated() where c != Counts() { out[name(of: i)] = c }
+        return out
+    }
+
+    public var isEmpty: Bool { slots.allSatisfy { $0 == Counts() } }
+
+    private func name(of slot: Int) -> String {
+        slot < Self.names.count ? Self.names[slot] : otherNames[slot - Self.names.count]
+    }
+
+    private mutating func slot(_ family: String) -> Int {
+        var i = Self.names.firstIndex(of: family)
+        if i == nil {
+            if let j = otherNames.firstIndex(of: family) {
+                i = Self.names.count + j
+            } else {
+                otherNames.append(family)
+                i = Self.names.count + otherNames.count - 1
+            }
+        }
+        if slots.count <= i! { slots.append(contentsOf: repeatElement(Counts(), count: i! + 1 - slots.count)) }
+        return i!
+    }
 
     /// Applies a counting action; other actions count their dead letters.
     public mutating func apply(_ action: PipelineAction) {
         switch action {
-        case let .counted(family, fate, n): byFamily[family, default: Counts()].add(fate, n)
-        case .deadLetter(let letter): byFamily[letter.family, default: Counts()].deadLetters += 1
+        case let .counted(family, fate, n): slots[slot(family)].add(fate, n)
+        case .deadLetter(let letter): slots[slot(letter.family)].deadLetters += 1
         case .flush: break
         }
     }
 
     public mutating func add(_ other: FateCounters) {
-        for (family, counts) in other.byFamily { byFamily[family, default: Counts()].add(counts) }
+        for (i, counts) in other.slots.enumerated() where counts != Counts() {
+            slots[slot(other.name(of: i))].add(counts)
+        }
     }
+
+    public static func == (a: FateCounters, b: FateCounters) -> Bool { a.byFamily == b.byFamily }
 
     /// All families together.
     public var total: Counts {
