@@ -14,18 +14,15 @@ final class IngressService: Service, Sendable {
     private let inbox: BlockingQueue<InboundMessage>
     private let publisher: Publisher
     private let logger: Logger
-    private let onFirstSubscription: @Sendable () -> Void
     private let receipts = Mutex(ReceiptClock())
     private let connected = Atomic(false)
 
-    init(config: IngestConfig, url: MQTTURL, inbox: BlockingQueue<InboundMessage>, publisher: Publisher, logger: Logger,
-         onFirstSubscription: @escaping @Sendable () -> Void) {
+    init(config: IngestConfig, url: MQTTURL, inbox: BlockingQueue<InboundMessage>, publisher: Publisher, logger: Logger) {
         self.config = config
         self.url = url
         self.inbox = inbox
         self.publisher = publisher
         self.logger = logger
-        self.onFirstSubscription = onFirstSubscription
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
@@ -87,7 +84,6 @@ final class IngressService: Service, Sendable {
                 }
             }
             publisher.publish(status("online"))
-            onFirstSubscription()
         }
         handlers.onDisconnect = { [self] rc in
             connected.store(false, ordering: .relaxed)
