@@ -2,7 +2,7 @@ import IngestCore
 import PostgresClient
 
 /// Writes one batch — every family's rows and the dead letters — in one transaction over one
-/// connection, through each family's table writer.
+/// connection, through each family's table writer. One per connection.
 final class BatchWriter {
     let connection: PostgresConnection
     private let tables: FamilyTables
@@ -20,7 +20,7 @@ final class BatchWriter {
     /// Writes and commits; returns what the commit changed that must be published. On error
     /// the transaction is rolled back and the error thrown.
     func write(_ batch: Batch) throws(PostgresError) -> [CommitEffect] {
-        if batch.tables.contains(where: { $0.family == .sensor }) { try tables.sensor.prepare(on: connection) }
+        for rows in batch.tables { try tables.prepare(rows, on: connection) }
         try connection.execute("BEGIN")
         do throws(PostgresError) {
             var effects: [CommitEffect] = []

@@ -4,23 +4,30 @@ import PostgresClient
 /// The runtime's registry of families: each family's table writer and migrations. Adding a
 /// family touches its folders, `Family` in IngestCore and this file.
 struct FamilyTables {
-    let sensor: SensorTableWriter
-    let battery = BatteryTableWriter()
-    let equipmentState = EquipmentStateTableWriter()
-    let machineEvent = MachineEventTableWriter()
+    private let writers: [Family: any TableWriter]
 
+    /// Table writers keep per-session state (the sensor staging table): one set per connection.
     init(method: IngestConfig.WriteMethod) {
-        sensor = SensorTableWriter(method: method)
+        writers = Dictionary(uniqueKeysWithValues: Family.allCases.map { ($0, Self.writer(of: $0, method: method)) })
+    }
+
+    private static func writer(of family: Family, method: IngestConfig.WriteMethod) -> any TableWriter {
+        switch family {
+        case .sensor: SensorTableWriter(method: method)
+        case .battery: BatteryTableWriter()
+        case .equipmentState: EquipmentStateTableWriter()
+        case .machineEvent: MachineEventTableWriter()
+        }
+    }
+
+    /// Session set-up for these rows, before the transaction opens.
+    func prepare(_ rows: any TableRows, on connection: PostgresConnection) throws(PostgresError) {
+        try writers[rows.family]!.prepare(on: connection)
     }
 
     /// Writes one table's rows in the open transaction.
     func write(_ rows: any TableRows, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect] {
-        switch rows.family {
-        case .sensor: try sensor.write(any: rows, on: connection)
-        case .battery: try battery.write(any: rows, on: connection)
-        case .equipmentState: try equipmentState.write(any: rows, on: connection)
-        case .machineEvent: try machineEvent.write(any: rows, on: connection)
-        }
+        try writers[rows.family]!.write(any: rows, on: connection)
     }
 
     /// The tables partitioned by day on the native-partition layout (none of them on

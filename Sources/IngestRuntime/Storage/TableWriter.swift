@@ -5,6 +5,8 @@ import PostgresClient
 /// the natural key, so a replay or a broker redelivery never duplicates a row.
 protocol TableWriter {
     associatedtype Record: FamilyRecord & JSONDescribable
+    /// Session set-up that must happen outside the batch's transaction (which may roll back).
+    func prepare(on connection: PostgresConnection) throws(PostgresError)
     /// Writes `rows`; returns what must be published once the transaction commits.
     func write(_ rows: Rows<Record>, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect]
 }
@@ -16,6 +18,8 @@ enum CommitEffect: Equatable, Sendable {
 }
 
 extension TableWriter {
+    func prepare(on connection: PostgresConnection) throws(PostgresError) {}
+
     /// Opens type-erased rows of this writer's family.
     func write(any rows: any TableRows, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect] {
         guard let rows = rows as? Rows<Record> else {

@@ -4,10 +4,11 @@ import PostgresClient
 /// Writes sensor readings by the configured method. A duplicate never becomes a second row
 /// (ON CONFLICT on the natural key); a correction (other value, unit or quality, received
 /// not earlier) replaces the row — the same rule as `SensorReading.content` in the window.
+/// Lives as long as its connection (`BatchWriter` makes one per connection).
 final class SensorTableWriter: TableWriter {
     let method: IngestConfig.WriteMethod
-    /// The connection whose session holds the staging table.
-    private var stagingConnection: ObjectIdentifier?
+    /// Whether this connection's session holds the staging table.
+    private var stagingReady = false
 
     init(method: IngestConfig.WriteMethod) { self.method = method }
 
@@ -35,19 +36,18 @@ final class SensorTableWriter: TableWriter {
     /// Outside the transaction, so that a rolled-back batch does not take the staging table
     /// with it. ON COMMIT DELETE ROWS empties it at every commit; it lives as long as the session.
     func prepare(on connection: PostgresConnection) throws(PostgresError) {
-        guard method == .copy, stagingConnection != ObjectIdentifier(connection) else { return }
+        guard method == .copy, !stagingReady else { return }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS sensor_readings_stage
                 (LIKE sensor_readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
             """)
-        stagingConnection = ObjectIdentifier(connection)
+        stagingReady = true
     }
 
     func write(_ rows: Rows<SensorReading>, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect] {
         let readings = rows.recordsWithUniqueKeys
         switch method {
         case .copy:
-            try prepare(on: connection)
             try connection.copyIn("COPY sensor_readings_stage (\(BatchEncoding.readingColumns)) FROM STDIN (FORMAT binary)",
                                   data: BatchEncoding.copyStream(readings))
             try connection.execute(Self.stagingInsert)
