@@ -27,51 +27,30 @@ enum BatchEncoding {
     /// Ten array parameters of readings, in `readingColumns` order.
     static func arrays(_ readings: [SensorReading]) -> [PostgresParameter] {
         let n = readings.count
-        var ts = BinaryArrayWriter(elementOid: PostgresType.timestamptz, arrayOid: PostgresType.timestamptzArray, capacity: n * 12)
-        var device = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 16)
-        var metric = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 16)
-        var value = BinaryArrayWriter(elementOid: PostgresType.float8, arrayOid: PostgresType.float8Array, capacity: n * 12)
-        var unit = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 8)
-        var quality = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 8)
-        var seq = BinaryArrayWriter(elementOid: PostgresType.int8, arrayOid: PostgresType.int8Array, capacity: n * 12)
-        var site = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 8)
-        var line = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray, capacity: n * 8)
-        var received = BinaryArrayWriter(elementOid: PostgresType.timestamptz, arrayOid: PostgresType.timestamptzArray, capacity: n * 12)
+        var ts = ArrayColumn.timestamptz(n), device = ArrayColumn.text(n), metric = ArrayColumn.text(n)
+        var value = ArrayColumn.float8(n), unit = ArrayColumn.text(n), quality = ArrayColumn.text(n)
+        var seq = ArrayColumn.int8(n), site = ArrayColumn.text(n), line = ArrayColumn.text(n)
+        var received = ArrayColumn.timestamptz(n)
         for r in readings {
-            ts.elements.field(timestampMicros: r.ts.microseconds); ts.added()
-            device.elements.field(text: r.device); device.added()
-            metric.elements.field(text: r.metric); metric.added()
-            value.elements.field(float8: r.value); value.added()
-            unit.elements.field(text: r.unit); unit.added(null: r.unit == nil)
-            quality.elements.field(text: r.quality); quality.added(null: r.quality == nil)
-            seq.elements.field(int64: r.seq); seq.added(null: r.seq == nil)
-            site.elements.field(text: r.site); site.added(null: r.site == nil)
-            line.elements.field(text: r.line); line.added(null: r.line == nil)
-            received.elements.field(timestampMicros: r.receivedAt.microseconds); received.added()
+            ts.append(r.ts); device.append(r.device); metric.append(r.metric); value.append(r.value)
+            unit.append(r.unit); quality.append(r.quality); seq.append(r.seq); site.append(r.site); line.append(r.line)
+            received.append(r.receivedAt)
         }
-        return [ts, device, metric, value, unit, quality, seq, site, line, received].map { $0.parameter() }
+        return [ts, device, metric, value, unit, quality, seq, site, line, received].map(\.parameter)
     }
 
     /// Seven array parameters of dead letters: received_at, topic, family, reason_code,
     /// reason, payload, payload_size.
     static func deadLetterArrays(_ letters: [DeadLetter]) -> [PostgresParameter] {
-        var received = BinaryArrayWriter(elementOid: PostgresType.timestamptz, arrayOid: PostgresType.timestamptzArray)
-        var topic = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray)
-        var family = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray)
-        var code = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray)
-        var reason = BinaryArrayWriter(elementOid: PostgresType.text, arrayOid: PostgresType.textArray)
-        var payload = BinaryArrayWriter(elementOid: PostgresType.bytea, arrayOid: PostgresType.byteaArray)
-        var size = BinaryArrayWriter(elementOid: PostgresType.int4, arrayOid: PostgresType.int4Array)
+        let n = letters.count
+        var received = ArrayColumn.timestamptz(n), topic = ArrayColumn.text(n), family = ArrayColumn.text(n)
+        var code = ArrayColumn.text(n), reason = ArrayColumn.text(n), payload = ArrayColumn.bytea(n), size = ArrayColumn.int4(n)
         for d in letters {
-            received.elements.field(timestampMicros: d.receivedAt.microseconds); received.added()
-            topic.elements.field(text: d.topic.withoutNUL); topic.added()
-            family.elements.field(text: d.family); family.added()
-            code.elements.field(text: d.reasonCode); code.added()
-            reason.elements.field(text: d.reason.withoutNUL); reason.added()
-            payload.elements.field(bytes: d.payload); payload.added()
-            size.elements.field(int32: Int32(clamping: d.payloadSize)); size.added()
+            received.append(d.receivedAt); topic.append(d.topic.withoutNUL); family.append(d.family)
+            code.append(d.reasonCode); reason.append(d.reason.withoutNUL); payload.append(d.payload)
+            size.append(Int32(clamping: d.payloadSize))
         }
-        return [received, topic, family, code, reason, payload, size].map { $0.parameter() }
+        return [received, topic, family, code, reason, payload, size].map(\.parameter)
     }
 }
 
