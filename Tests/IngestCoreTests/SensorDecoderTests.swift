@@ -71,7 +71,7 @@ import Testing
 
     /// A line ended the Windows way ("\r\n" is one Character in Swift) is white space too.
     @Test func numberFormatTrimsACRLFLineEnding() throws {
-        #expect(SensorDecoder.bareNumber(Array("21.5\r\n".utf8)) == 21.5)
+        #expect(BareNumber.parse(Array("21.5\r\n".utf8)) == 21.5)
         #expect(try output("21.5\r\n", format: .number).readings == [reading(value: 21.5)])
     }
 

@@ -11,25 +11,21 @@ public enum Family: String, Sendable, CaseIterable, Hashable {
     /// The names a route may give, for error messages.
     public static var supportedNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
-    /// The topic level that names the device of this family's records.
-    public var identityField: String {
+    /// This family's decoder and validator.
+    private var codec: any FamilyCodec.Type {
         switch self {
-        case .sensor: SensorDecoder.identityField
-        case .battery: BatteryDecoder.identityField
-        case .equipmentState: EquipmentStateDecoder.identityField
-        case .machineEvent: MachineEventDecoder.identityField
+        case .sensor: SensorDecoder.self
+        case .battery: BatteryDecoder.self
+        case .equipmentState: EquipmentStateDecoder.self
+        case .machineEvent: MachineEventDecoder.self
         }
     }
 
+    /// The topic level that names the device of this family's records.
+    public var identityField: String { codec.identityField }
+
     /// Whether a route of this family may use `format: number`.
-    public var acceptsBareNumber: Bool {
-        switch self {
-        case .sensor: SensorDecoder.acceptsBareNumber
-        case .battery: BatteryDecoder.acceptsBareNumber
-        case .equipmentState: EquipmentStateDecoder.acceptsBareNumber
-        case .machineEvent: MachineEventDecoder.acceptsBareNumber
-        }
-    }
+    public var acceptsBareNumber: Bool { codec.acceptsBareNumber }
 
     /// The pipeline lane of this family: decoder, validator and dedup window.
     func makeLane(settings: FamilySettings, dedupCapacity: Int) -> any FamilyLaneProtocol {

@@ -17,14 +17,6 @@ public struct Router: Sendable {
         return nil
     }
 
-    /// The route of a topic with its known fields filled: the pipeline's hot path.
-    public func routeFields(_ topic: String) -> (route: Route, fields: TopicFields)? {
-        for route in routes {
-            if let fields = route.matchFields(topic) { return (route, fields) }
-        }
-        return nil
-    }
-
     /// The index of the topic's route with its known fields filled: the pipeline's hot path.
     public func routeIndex(_ topic: String) -> (Int, TopicFields)? {
         for (i, route) in routes.enumerated() {

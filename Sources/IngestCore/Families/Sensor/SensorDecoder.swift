@@ -108,9 +108,6 @@ public struct SensorDecoder: FamilyCodec {
         }
         for r in readings { out.append(r, index: index) }
     }
-
-    /// A payload that is a number as text, with optional surrounding white space.
-    static func bareNumber(_ payload: [UInt8]) -> Double? { BareNumber.parse(payload) }
 }
 
 extension Decoded: Equatable {
