@@ -180,7 +180,7 @@ public struct ConfigLoader: Sendable {
         if let m = try f.section("machine_event") {
             try m.rejectUnknownKeys(["max_duration", "max_future"])
             if let d = try m.duration("max_duration", in: .milliseconds(1)...Duration.seconds(30 * 86_400)) {
-                settings.machineEvent.maxDurationMs = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+                settings.machineEvent.maxDurationMs = d.wholeMilliseconds
             }
             if let d = try m.duration("max_future", in: .zero...Duration.seconds(366 * 86_400)) {
                 settings.machineEvent.maxFutureSeconds = d.components.seconds

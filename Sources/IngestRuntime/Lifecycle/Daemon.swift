@@ -94,8 +94,7 @@ public final class Daemon: Sendable {
                 return true
             } catch let error as PostgresError where error.isConnectionLoss {
                 logger.warning("database unreachable, retrying in \(delay): \(error)")
-                let millis = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
-                if stop.wait(timeout: .now() + .milliseconds(millis)) == .success { return false }
+                if stop.wait(timeout: .now() + .milliseconds(Int(delay.wholeMilliseconds))) == .success { return false }
                 delay = min(delay * 2, config.writer.retryMax)
             }
         }

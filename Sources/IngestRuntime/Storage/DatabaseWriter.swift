@@ -138,7 +138,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         let effects = try w.write(batch)
         let elapsed = start.duration(to: .now)
         stats.committed(rows: batch.rowCount, deadLetters: batch.deadLetters.count,
-                        micros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+                        micros: elapsed.wholeMicroseconds)
         onCommitted(batch, effects)
     }
 
@@ -176,7 +176,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         var remaining = delay
         while remaining > .zero && !pastStopDeadline {
             let step = min(remaining, .milliseconds(100))
-            usleep(UInt32(step.components.attoseconds / 1_000_000_000_000 + step.components.seconds * 1_000_000))
+            usleep(UInt32(step.wholeMicroseconds))
             remaining -= step
         }
     }
