@@ -144,7 +144,7 @@ extension Ingestd {
 
         func run() throws {
             let config = FileManager.default.fileExists(atPath: options.path) ? try options.load() : IngestConfig()
-            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = Timestamp.now()
             let processor = MessageProcessor(routes: config.routes, settings: config.families)
             let result = processor.process(InboundMessage(topic: topic, payload: Array(payload.utf8), receivedAt: now), now: now)
             if let route = processor.router.route(topic) {

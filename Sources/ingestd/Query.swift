@@ -44,7 +44,7 @@ extension Ingestd {
 
         /// The query the arguments ask for; a bad argument is a usage error.
         private func query() throws -> ReaderQuery {
-            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = Timestamp.now()
             do {
                 return try ReaderQuery(ReaderQuery.Name(parsing: name), site: site,
                                        since: ReaderQuery.time(since, option: "--since", now: now),

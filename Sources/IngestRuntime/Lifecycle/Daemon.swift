@@ -49,7 +49,6 @@ public final class Daemon: Sendable {
             }
         }
         let pipeline = PipelineService(config: config, stats: stats, writer: writer)
-        let notifier = notifier
         let ingress = IngressService(config: config, url: url, inbox: pipeline.inbox, publisher: publisher,
                                      logger: logger.labelled("ingestd.mqtt"))
         let reporter = ProgressReporter(stats: stats, inbox: pipeline.inbox, ingress: ingress, publisher: publisher,
