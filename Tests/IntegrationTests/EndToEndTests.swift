@@ -69,12 +69,6 @@ extension StackTests {
                 "\(context) got \(got), expected \(expected)")
     }
 
-    func startIngestd(config: String) throws -> ChildProcess {
-        let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd")
-        #expect(daemon.waitForOutput("subscribed"), "ingestd did not subscribe:\n\(daemon.output)")
-        return daemon
-    }
-
     func layout(_ db: PostgresConnection) throws -> String {
         try db.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").value(0, 0) ?? "none"
     }
@@ -86,7 +80,7 @@ extension StackTests {
         let dbURL = try TestStack.freshDatabase("exact")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine, method: method)
         let listener = try MQTTListener(filter: "\(root)/ingestd/#")
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         let db = try PostgresConnection(dbURL)
         print("storage path under test: \(try layout(db)) (engine \(engine), method \(method))")
 
@@ -126,7 +120,7 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("restart")
         let dbURL = try TestStack.freshDatabase("restart")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
-        var daemon = try startIngestd(config: config)
+        var daemon = try TestStack.startIngestd(config: config)
         let run = try startFaultRun(root: root)
         // Stop in the middle of the run, leave the broker to queue for a while, start again.
         try waitForMidRun(dbURL)
@@ -134,7 +128,7 @@ extension StackTests {
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
         #expect(before.readings > 0, "nothing arrived before the restart")
         usleep(1_000_000)
-        daemon = try startIngestd(config: config)
+        daemon = try TestStack.startIngestd(config: config)
         try expectManifestLanded(run, dbURL: dbURL, daemon: daemon, context: "after the restart; before it: \(before);")
         #expect(daemon.terminate() == 0)
     }
@@ -145,7 +139,7 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("restart\(service)")
         let dbURL = try TestStack.freshDatabase("restart\(service)")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         let run = try startFaultRun(root: root)
         try waitForMidRun(dbURL)
         let restart = try TestStack.restart(service, downSeconds: 2)
@@ -165,7 +159,7 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("tlsrun")
         let dbURL = try TestStack.freshDatabase("tlsrun")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, mqttURL: url, mqttExtra: ["ca_file: \(ca)"])
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         try expectManifestLanded(try startFaultRun(root: root), dbURL: dbURL, daemon: daemon)
         // TLS under load with publishes from other threads. The abort this guards against (an
         // SSL_write from another thread beside the network thread's SSL_read) was intermittent:
@@ -178,11 +172,10 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("refused")
         let dbURL = try TestStack.freshDatabase("refused")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
-        let migrate = try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate")
-        #expect(migrate.waitForExit() == 0, "migrate failed:\n\(migrate.output)")
+        try TestStack.migrate(config: config)
         // A rule ingestd does not know about, as a DBA might add one.
         try PostgresConnection(dbURL).execute("ALTER TABLE sensor_readings ADD CONSTRAINT no_sentinel CHECK (value <> -999)")
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         let publisher = try MQTTListener(filter: "\(root)/unused")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         // One message of 50 readings, in one batch: the 17th is refused by the database.

@@ -17,12 +17,6 @@ extension StackTests {
 
     static func epochMs(_ seconds: Double) -> Int64 { Int64((Date().timeIntervalSince1970 + seconds) * 1000) }
 
-    func startIngestd(config: String) throws -> ChildProcess {
-        let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd")
-        #expect(daemon.waitForOutput("subscribed"), "ingestd did not subscribe:\n\(daemon.output)")
-        return daemon
-    }
-
     /// Polls `sql` (one value) until it equals `expected` or time runs out; returns the last value.
     @discardableResult
     func waitFor(_ db: PostgresConnection, _ sql: String, equals expected: String, timeout: Double = 30) -> String? {
@@ -41,7 +35,7 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("board")
         let dbURL = try TestStack.freshDatabase("board")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine)
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         let db = try PostgresConnection(dbURL)
         print("storage path under test: \(try db.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").value(0, 0) ?? "?")")
         let topic = "\(root)/s1/l1/equipment/press7/state"
@@ -76,7 +70,7 @@ extension StackTests {
     func machineEventCorrectionAndStaleCopy() throws {
         let root = TestStack.uniqueTopicRoot("events")
         let dbURL = try TestStack.freshDatabase("events")
-        let daemon = try startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL))
+        let daemon = try TestStack.startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL))
         let db = try PostgresConnection(dbURL)
         let topic = "\(root)/s1/l2/machine/m1/events"
         let publisher = try MQTTListener(filter: "\(root)/unused")
@@ -106,7 +100,7 @@ extension StackTests {
     func batteryTelemetryLandsWithReasonsForWhatIsRefused() throws {
         let root = TestStack.uniqueTopicRoot("battery")
         let dbURL = try TestStack.freshDatabase("battery")
-        let daemon = try startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL))
+        let daemon = try TestStack.startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL))
         let db = try PostgresConnection(dbURL)
         let publisher = try MQTTListener(filter: "\(root)/unused")
         let topic = "\(root)/s1/battery/bat7/telemetry"
@@ -128,10 +122,9 @@ extension StackTests {
         let root = TestStack.uniqueTopicRoot("refusedpair")
         let dbURL = try TestStack.freshDatabase("refusedpair")
         let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
-        let migrate = try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate")
-        #expect(migrate.waitForExit() == 0, "migrate failed:\n\(migrate.output)")
+        try TestStack.migrate(config: config)
         try PostgresConnection(dbURL).execute("ALTER TABLE sensor_readings ADD CONSTRAINT no_sentinel CHECK (value <> -999)")
-        let daemon = try startIngestd(config: config)
+        let daemon = try TestStack.startIngestd(config: config)
         let publisher = try MQTTListener(filter: "\(root)/unused")
         let now = Self.epochMs(0)
         // Within the 200 ms batch age: one refused reading and one malformed message.
@@ -152,7 +145,7 @@ extension StackTests {
     func allFourFamiliesMatchTheManifest(engine: String) throws {
         let root = TestStack.uniqueTopicRoot("four")
         let dbURL = try TestStack.freshDatabase("four")
-        let daemon = try startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine))
+        let daemon = try TestStack.startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine))
         let db = try PostgresConnection(dbURL)
         print("storage path under test: \(try db.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").value(0, 0) ?? "?")")
         let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")

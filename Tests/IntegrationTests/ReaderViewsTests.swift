@@ -25,8 +25,7 @@ extension StackTests {
     static func seed(engine: String) throws -> Seeded {
         let url = try TestStack.freshDatabase("views")
         let config = try TestStack.writeConfig(topicRoot: TestStack.uniqueTopicRoot("views"), databaseURL: url, engine: engine)
-        let migrate = try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate")
-        #expect(migrate.waitForExit() == 0, "migrate failed:\n\(migrate.output)")
+        let migrate = try TestStack.migrate(config: config)
         #expect(migrate.output.contains("schema at version 7"), "\(migrate.output)")
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let day = Timestamp(microseconds: now - now % dayMicros - 2 * dayMicros)

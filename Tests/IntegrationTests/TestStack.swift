@@ -61,6 +61,21 @@ enum TestStack {
         return admin[..<slash] + "/\(name)"
     }
 
+    /// Runs `ingestd migrate` on a config and expects it to succeed; returns the process, done.
+    @discardableResult
+    static func migrate(config: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> ChildProcess {
+        let migrate = try ChildProcess(binary("ingestd"), ["migrate", "--config", config], label: "migrate")
+        #expect(migrate.waitForExit() == 0, "migrate failed:\n\(migrate.output)", sourceLocation: sourceLocation)
+        return migrate
+    }
+
+    /// Starts `ingestd run` on a config and waits until it has subscribed.
+    static func startIngestd(config: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> ChildProcess {
+        let daemon = try ChildProcess(binary("ingestd"), ["run", "--config", config], label: "ingestd")
+        #expect(daemon.waitForOutput("subscribed"), "ingestd did not subscribe:\n\(daemon.output)", sourceLocation: sourceLocation)
+        return daemon
+    }
+
     /// A unique topic root, so tests sharing the broker never see each other's messages.
     static func uniqueTopicRoot(_ label: String) -> String { "it\(label)\(UInt32.random(in: 0...UInt32.max))" }
 
