@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// `ingestd run`: migrates (when configured), then runs the services in one `ServiceGroup`
-/// until SIGTERM or SIGINT. Start order: writer, pipeline, MQTT ingress, progress reporter;
+/// until SIGTERM or SIGINT (`StopSignals`). Start order: writer, pipeline, MQTT ingress, progress reporter;
 /// shutdown in reverse: stop reporting, stop consuming (offline status, DISCONNECT), drain the
 /// pipeline into its last batch, flush and commit every batch.
 public final class Daemon: Sendable {
@@ -29,9 +29,10 @@ public final class Daemon: Sendable {
     /// Runs until a stop signal; returns the process's exit code.
     public func run() async throws -> Int32 {
         let url = try MQTTURL(parsing: config.mqtt.url)
+        let stop = StopSignals()
         ignoreHangUp()
         if config.database.migrateOnStart {
-            guard try migrateRetrying() else { return 0 }
+            guard try migrateRetrying(stop: stop) else { return 0 }
         }
 
         let topics = OutboundTopics(prefix: config.publish.prefix)
@@ -57,7 +58,8 @@ public final class Daemon: Sendable {
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [WriterService(writer: writer, stopTimeout: .seconds(20)), pipeline, ingress, reporter],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
+            logger: lifecycleLogger))
+        stop.attach(group)
 
         notifier.notify("READY=1\nSTATUS=consuming from \(url)")
         logger.notice("ingestd \(Self.version) running", metadata: [
@@ -66,6 +68,7 @@ public final class Daemon: Sendable {
             "families": "\(Set(config.routes.map(\.family.rawValue)).sorted().joined(separator: ","))",
         ])
         try await group.run()
+        withExtendedLifetime(stop) {}  // the signal sources live until the services have stopped
         let final = stats.snapshot
         logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
         return writer.abandonedRows > 0 ? 1 : 0
@@ -73,16 +76,7 @@ public final class Daemon: Sendable {
 
     /// Applies migrations, retrying while the database is unreachable. False if stopped
     /// meanwhile (SIGTERM or SIGINT before the services start).
-    private func migrateRetrying() throws -> Bool {
-        let stop = DispatchSemaphore(value: 0)
-        let sources = [SIGTERM, SIGINT].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
+    private func migrateRetrying(stop: StopSignals) throws -> Bool {
         var delay = config.writer.retryMin
         while true {
             do {
@@ -93,7 +87,7 @@ public final class Daemon: Sendable {
                 return true
             } catch let error as PostgresError where error.isConnectionLoss {
                 logger.warning("database unreachable, retrying in \(delay): \(error)")
-                if stop.wait(timeout: .now() + .milliseconds(Int(delay.wholeMilliseconds))) == .success { return false }
+                if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return false }
                 delay = min(delay * 2, config.writer.retryMax)
             }
         }
