@@ -35,11 +35,12 @@ public struct ConfigLoader: Sendable {
         var config = IngestConfig()
         guard let root else { return config }
         let top = try ConfigNode(file: file, path: "", node: root)
-        try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "routes", "log"])
+        try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "journal",
+                                  "stop_timeout", "routes", "log"])
 
         if let m = try top.section("mqtt") {
             try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
-                                     "ca_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity"])
+                                     "ca_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "shared_group"])
             config.mqtt.url = try m.string("url") ?? config.mqtt.url
             if let reason = checkBrokerURL(config.mqtt.url) { throw m.error("url", reason) }
             config.mqtt.clientID = try m.string("client_id") ?? config.mqtt.clientID
@@ -56,6 +57,12 @@ public struct ConfigLoader: Sendable {
             config.mqtt.reconnectMin = try m.duration("reconnect_min", in: .milliseconds(100)...Duration.seconds(3600)) ?? config.mqtt.reconnectMin
             config.mqtt.reconnectMax = try m.duration("reconnect_max", in: .milliseconds(100)...Duration.seconds(3600)) ?? config.mqtt.reconnectMax
             config.mqtt.queueCapacity = try m.int("queue_capacity", in: 1...10_000_000) ?? config.mqtt.queueCapacity
+            if let group = try m.string("shared_group") {
+                if group.isEmpty || group.contains(where: { "/+#".contains($0) }) {
+                    throw m.error("shared_group", "expected a group name without '/', '+' or '#', e.g. ingestd")
+                }
+                config.mqtt.sharedGroup = group
+            }
         }
         if let d = try top.section("database") {
             try d.rejectUnknownKeys(["url", "password_env", "password_file", "migrate_on_start"])
@@ -110,6 +117,13 @@ public struct ConfigLoader: Sendable {
             config.publish.prefix = prefix
             config.publish.deadLetters = try p.bool("dead_letters") ?? true
         }
+        if let state = environment["STATE_DIRECTORY"], !state.isEmpty {  // systemd's StateDirectory=
+            config.journal.directory = state.split(separator: ":")[0] + "/journal"
+        }
+        if let j = try top.section("journal") {
+            try journal(j, into: &config.journal)
+        }
+        config.stopTimeout = try top.duration("stop_timeout", in: .seconds(1)...Duration.seconds(3600)) ?? config.stopTimeout
         if let l = try top.section("log") {
             try l.rejectUnknownKeys(["level"])
             let level = try l.string("level") ?? "info"
@@ -185,6 +199,28 @@ public struct ConfigLoader: Sendable {
             if let d = try m.duration("max_future", in: .zero...Duration.seconds(366 * 86_400)) {
                 settings.machineEvent.maxFutureSeconds = d.components.seconds
             }
+        }
+    }
+
+    /// `journal:` — where and how messages are kept until the database has them.
+    private func journal(_ j: ConfigNode, into journal: inout IngestConfig.Journal) throws(ConfigError) {
+        try j.rejectUnknownKeys(["enabled", "path", "fsync", "max_bytes", "segment_bytes"])
+        journal.enabled = try j.bool("enabled") ?? journal.enabled
+        journal.directory = try j.string("path") ?? journal.directory
+        if journal.directory.isEmpty { throw j.error("path", "expected a directory for the journal's segment files") }
+        if let fsync = try j.string("fsync") {
+            if fsync == "always" {
+                journal.sync = .always
+            } else if let d = parseDuration(fsync), d >= .milliseconds(10), d <= .seconds(3600) {
+                journal.sync = .interval(d)
+            } else {
+                throw j.error("fsync", "expected 'always' or an interval from 10ms to 1h such as 1s, got '\(fsync)'")
+            }
+        }
+        journal.segmentBytes = try j.int("segment_bytes", in: 65_536...1 << 30) ?? journal.segmentBytes
+        journal.maxBytes = try j.int("max_bytes", in: 1 << 20...Int.max) ?? journal.maxBytes
+        if journal.maxBytes < 2 * journal.segmentBytes {
+            throw j.error("max_bytes", "the journal needs room for at least two segments (2 × segment_bytes = \(2 * journal.segmentBytes))")
         }
     }
 

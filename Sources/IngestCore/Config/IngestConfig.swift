@@ -10,8 +10,30 @@ public struct IngestConfig: Sendable {
         public var keepaliveSeconds = 60
         public var reconnectMin: Duration = .seconds(1)
         public var reconnectMax: Duration = .seconds(30)
-        /// Messages held between the MQTT thread and the pipeline; when full, the broker waits.
+        /// Messages held between the MQTT thread and the pipeline when the journal is off;
+        /// when full, the broker waits.
         public var queueCapacity = 20_000
+        /// Subscribe as a member of this shared-subscription group (`$share/{group}/filter`):
+        /// instances with distinct client ids then split the load.
+        public var sharedGroup: String?
+    }
+
+    /// The crash-safe journal: every message is appended before the broker hears its PUBACK.
+    public struct Journal: Sendable {
+        public enum Sync: Sendable, Equatable {
+            /// After every message (slow; survives a power cut losing nothing).
+            case always
+            /// On this interval: a power cut loses at most this much; a killed process nothing.
+            case interval(Duration)
+        }
+
+        /// Off: messages wait in memory (`mqtt.queue_capacity`) and a crash loses them.
+        public var enabled = true
+        public var directory = "/var/lib/ingestd/journal"
+        public var sync: Sync = .interval(.seconds(1))
+        /// At this size on disk ingestd stops reading from the broker until the database catches up.
+        public var maxBytes = 1 << 30
+        public var segmentBytes = 8 << 20
     }
 
     public struct Database: Sendable {
@@ -65,6 +87,10 @@ public struct IngestConfig: Sendable {
     }
     public var dedupWindow = 200_000
     public var publish = Publish()
+    public var journal = Journal()
+    /// SIGTERM: how long ingestd may take to stop. What the database has not taken by then
+    /// stays in the journal for the next start.
+    public var stopTimeout: Duration = .seconds(20)
     public var routes: [Route] = IngestConfig.defaultRoutes
     public var logLevel = "info"
 

@@ -13,6 +13,12 @@ extension FamilyCodec {
                   limits: Limits) -> Evaluation<Record> {
         let family = Record.family.rawValue
         var result = Evaluation<Record>()
+        if message.size > limits.maxPayloadBytes {  // only its first bytes may have been kept
+            let reason = RejectReason.payloadTooLarge(size: message.size, limit: limits.maxPayloadBytes)
+            result.rejections = [reason]
+            result.deadLetter = DeadLetter(rejecting: message, family: family, reasons: [reason], of: 1, bound: limits.deadLetterPayloadBytes)
+            return result
+        }
         switch decode(message.payload, format: format, fields: fields, receivedAt: message.receivedAt, limits: limits) {
         case .failure(let reason):
             result.rejections = [reason]
@@ -50,7 +56,8 @@ extension DeadLetter {
         var text = first.description
         if let firstIndex { text = "record \(firstIndex): " + text }
         if reasons.count > 1 { text += " (\(reasons.count) of \(total) records rejected)" }
-        self.init(topic: message.topic, family: family, reasonCode: first.code, reason: text, payload: message.payload,
-                  bound: bound, receivedAt: message.receivedAt, sequence: message.sequence)
+        self.init(topic: message.topic, family: family, reasonCode: first.code, reason: text,
+                  payload: Array(message.payload.prefix(bound)), payloadSize: message.size, receivedAt: message.receivedAt,
+                  sequence: message.sequence)
     }
 }

@@ -26,8 +26,13 @@ public struct Router: Sendable {
     }
 
     /// The distinct subscription filters of all routes, in route order.
-    public var subscriptionFilters: [String] {
+    public var subscriptionFilters: [String] { subscriptionFilters(sharedGroup: nil) }
+
+    /// The filters to subscribe to, as a member of a shared-subscription group when one is given.
+    public func subscriptionFilters(sharedGroup: String?) -> [String] {
         var seen = Set<String>()
-        return routes.map(\.pattern.subscriptionFilter).filter { seen.insert($0).inserted }
+        let filters = routes.map(\.pattern.subscriptionFilter).filter { seen.insert($0).inserted }
+        guard let sharedGroup else { return filters }
+        return filters.map { "$share/\(sharedGroup)/\($0)" }
     }
 }
