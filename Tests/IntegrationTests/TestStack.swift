@@ -80,9 +80,10 @@ enum TestStack {
     static func uniqueTopicRoot(_ label: String) -> String { "it\(label)\(UInt32.random(in: 0...UInt32.max))" }
 
     /// Writes an ingestd config for one test into a temporary folder and returns its path.
+    /// The journal lives beside it, in `journal/`: a restart on the same config replays it.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
                             writerRetry: String = "500ms", mqttURL url: String? = nil,
-                            mqttExtra: [String] = [], extra: String = "") throws -> String {
+                            mqttExtra: [String] = [], journalExtra: [String] = [], extra: String = "") throws -> String {
         guard let mqtt = url ?? mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -100,6 +101,9 @@ enum TestStack {
           retry_min: \(writerRetry)
         publish:
           prefix: \(topicRoot)/ingestd/
+        journal:
+          path: \(dir.path)/journal
+        \(journalExtra.map { "  " + $0 }.joined(separator: "\n"))
         routes:
           - topic: \(topicRoot)/{site}/{line}/sensor/{device}/{metric}
             family: sensor
