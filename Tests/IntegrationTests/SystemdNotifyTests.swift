@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import IngestRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,5 +63,43 @@ extension StackTests {
             #expect(stopping.contains { $0.contains("STOPPING=1") }, "got \(stopping)")
             #expect(daemon.waitForExit() == 0)
         }
+    }
+}
+
+/// The watchdog settings systemd passes in the environment (not part of StackTests: runs anywhere).
+@Suite struct SystemdNotifierWatchdogTests {
+    static let socket = ["NOTIFY_SOCKET": "/run/systemd/notify"]
+
+    @Test func theWatchdogIntervalComesFromWatchdogUsec() {
+        let n = SystemdNotifier(environment: Self.socket.merging(["WATCHDOG_USEC": "30000000"]) { $1 }, pid: 42)
+        #expect(n.watchdogInterval == .seconds(30))
+    }
+
+    @Test func watchdogPidMustBeOurs() {
+        let env = Self.socket.merging(["WATCHDOG_USEC": "2500000", "WATCHDOG_PID": "42"]) { $1 }
+        #expect(SystemdNotifier(environment: env, pid: 42).watchdogInterval == .milliseconds(2500))
+        #expect(SystemdNotifier(environment: env, pid: 43).watchdogInterval == nil)
+        let empty = env.merging(["WATCHDOG_PID": ""]) { $1 }
+        #expect(SystemdNotifier(environment: empty, pid: 43).watchdogInterval == .milliseconds(2500))
+    }
+
+    @Test(arguments: [nil, "", "0", "-5", "30s", "1e6"])
+    func noWatchdogWithoutAPositiveWholeNumberOfMicroseconds(usec: String?) {
+        var env = Self.socket
+        env["WATCHDOG_USEC"] = usec
+        #expect(SystemdNotifier(environment: env, pid: 42).watchdogInterval == nil)
+    }
+
+    @Test func noWatchdogWithoutANotifySocket() {
+        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "30000000"], pid: 42).watchdogInterval == nil)
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "", "WATCHDOG_USEC": "30000000"], pid: 42).watchdogInterval == nil)
+    }
+
+    @Test func notifyWatchdogSendsWatchdog1() throws {
+        let socket = try NotifySocket()
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
+        #expect(notifier.watchdogInterval == .seconds(1))
+        notifier.notifyWatchdog()
+        #expect(socket.waitFor("WATCHDOG=1", timeout: 5) == ["WATCHDOG=1"])
     }
 }
