@@ -35,6 +35,11 @@ extension MQTTClient {
 
         var finished: Bool { finishedFlag.load(ordering: .acquiring) }
 
+        /// A message was refused: leave at once, writing nothing more (its PUBACK is queued).
+        private let abandonFlag = Atomic<Bool>(false)
+        var abandonRequested: Bool { abandonFlag.load(ordering: .acquiring) }
+        func requestAbandon() { abandonFlag.store(true, ordering: .releasing) }
+
         func start(_ body: @escaping @Sendable () -> Void) {
             final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
             let box = Unmanaged.passRetained(Box(body)).toOpaque()
@@ -57,7 +62,7 @@ extension MQTTClient {
         var delay = Int(options.reconnectDelayMin)
         var open = false
         defer { loop.markFinished() }
-        while !loop.stopRequested {
+        while !loop.stopRequested && !loop.abandonRequested {
             if !open {
                 if loop.disconnectRequested { return }
                 if attempted {
@@ -86,8 +91,9 @@ extension MQTTClient {
             // A short timeout: keepalive and stop requests are checked at least this often, and
             // a packet another thread queued while this one was in a callback waits no longer.
             if poll(&pfd, 1, 50) > 0, pfd.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                open = readAvailablePackets()
+                open = readAvailablePackets(loop)
             }
+            if loop.abandonRequested { return }
             // Write what is queued: PUBACKs of the burst just read, and packets other threads
             // queued (publishes, DISCONNECT), which wait at most one poll timeout.
             if open && mosquitto_want_write(handle) {
@@ -98,10 +104,11 @@ extension MQTTClient {
     }
 
     /// Reads packets until the socket has no more; false when the connection is gone.
-    private func readAvailablePackets() -> Bool {
+    private func readAvailablePackets(_ loop: OwnedLoop) -> Bool {
         for _ in 0..<4096 {
             errno = 0
             let rc = mosquitto_loop_read(handle, 1)
+            if loop.abandonRequested { return false }
             if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 { return false }
             let drained = errno == EAGAIN || errno == EWOULDBLOCK
             // Send the PUBACK at once, as libmosquitto does outside threaded mode: holding acks

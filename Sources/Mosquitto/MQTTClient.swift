@@ -7,9 +7,10 @@ import Glibc
 /// (`MQTTClient+OwnedLoop.swift`) that also reconnects with backoff.
 ///
 /// - Important: every handler runs on libmosquitto's network thread. `onMessage` must copy
-///   what it keeps (``MQTTMessage`` already is a copy) and may block to apply back-pressure:
-///   while it blocks, no further packet is read from the socket. `publish`, `subscribe` and
-///   `disconnect` may be called from any thread.
+///   what it keeps (the message is only a view of libmosquitto's memory) and may block to
+///   apply back-pressure: while it blocks, no further packet is read from the socket. The
+///   PUBACK of a QoS 1 message is written only after `onMessage` returned `.accepted`.
+///   `publish`, `subscribe` and `disconnect` may be called from any thread.
 public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threaded mode serialises access to its handle
     /// How to connect and behave; the defaults suit a persistent QoS 1 consumer.
     public struct Options: Sendable {
@@ -40,13 +41,16 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
 
     /// Callbacks, all on libmosquitto's network thread.
     public struct Handlers: Sendable {
-        public var onMessage: @Sendable (MQTTMessage) -> Void = { _ in }
+        public var onMessage: @Sendable (MQTTIncomingMessage) -> MQTTDisposition = { _ in .accepted }
         /// Called with the CONNACK code; 0 is success. Subscribe here: it runs after every reconnect.
         public var onConnect: @Sendable (Int32) -> Void = { _ in }
         /// Called with 0 after `disconnect()`, with an error code when the connection was lost.
         public var onDisconnect: @Sendable (Int32) -> Void = { _ in }
         /// Called with a message id once the broker has acknowledged a QoS 1 publish.
         public var onPublish: @Sendable (Int32) -> Void = { _ in }
+        /// Called with a message id and the granted QoS of each filter once the broker
+        /// acknowledged a subscription (SUBACK); 128 is a refusal.
+        public var onSubscribe: @Sendable (Int32, [Int32]) -> Void = { _, _ in }
         public init() {}
     }
 
@@ -102,13 +106,12 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         mosquitto_message_callback_set(h) { mosq, _, msg in
             guard let msg, let client = MQTTClient.from(mosq) else { return }
             let m = msg.pointee
-            let topic = String(cString: m.topic)
-            let count = Int(m.payloadlen)
-            let payload = [UInt8](unsafeUninitializedCapacity: count) { buf, n in
-                if count > 0, let src = m.payload { buf.baseAddress!.initialize(from: src.assumingMemoryBound(to: UInt8.self), count: count) }
-                n = count
-            }
-            client.handlers.onMessage(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
+            let topic = UnsafeRawBufferPointer(start: m.topic, count: m.topic.map { strlen($0) } ?? 0)
+            let payload = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : Int(m.payloadlen))
+            let disposition = client.handlers.onMessage(MQTTIncomingMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
+            // libmosquitto queued the PUBACK before this callback; only the owned loop writes
+            // it, after the callback. Refused: the loop drops the connection unwritten.
+            if case .refused = disposition { client.ownedLoop?.requestAbandon() }
         }
         mosquitto_connect_callback_set(h) { mosq, _, rc in
             guard let client = MQTTClient.from(mosq) else { return }
@@ -120,6 +123,10 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         }
         mosquitto_publish_callback_set(h) { mosq, _, mid in
             MQTTClient.from(mosq)?.handlers.onPublish(mid)
+        }
+        mosquitto_subscribe_callback_set(h) { mosq, _, mid, count, granted in
+            let qos = (0..<Int(count)).map { granted?[$0] ?? 128 }
+            MQTTClient.from(mosq)?.handlers.onSubscribe(mid, qos)
         }
     }
 
@@ -141,9 +148,12 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         loop.start { [self] in runOwnedLoop(loop) }
     }
 
-    /// Subscribes to a topic filter.
-    public func subscribe(_ filter: String, qos: Int32 = 1) throws(MosquittoError) {
-        try check(mosquitto_subscribe(handle, nil, filter, qos), "mosquitto_subscribe", context: filter)
+    /// Subscribes to a topic filter; returns the message id `onSubscribe` will report.
+    @discardableResult
+    public func subscribe(_ filter: String, qos: Int32 = 1) throws(MosquittoError) -> Int32 {
+        var mid: Int32 = 0
+        try check(mosquitto_subscribe(handle, &mid, filter, qos), "mosquitto_subscribe", context: filter)
+        return mid
     }
 
     /// Queues a message for sending and returns its message id.
@@ -168,6 +178,14 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
     public func disconnect() {
         ownedLoop?.requestDisconnect()
         _ = mosquitto_disconnect(handle)
+    }
+
+    /// Waits up to `timeout` for the network thread to end (after `disconnect()`); true if it did.
+    public func waitForLoopEnd(timeout: Duration) -> Bool {
+        guard let loop = ownedLoop else { return true }
+        let deadline = ContinuousClock.now + timeout
+        while !loop.finished && ContinuousClock.now < deadline { usleep(10_000) }
+        return loop.finished
     }
 
     /// Waits for the network thread to end (after `disconnect()`), or ends it with `force`.

@@ -14,7 +14,10 @@ final class MQTTListener: @unchecked Sendable {
         var handlers = MQTTClient.Handlers()
         let box = WeakBox()
         handlers.onConnect = { _ in box.listener?.connected(filter) }
-        handlers.onMessage = { m in box.listener?.add(m) }
+        handlers.onMessage = { m in
+            box.listener?.add(m.copy())
+            return .accepted
+        }
         var options = MQTTClient.Options(url: try MQTTURL(parsing: url), clientID: "it-listener-\(UInt32.random(in: 0...UInt32.max))")
         options.cleanSession = true
         client = try MQTTClient(options: options, handlers: handlers)

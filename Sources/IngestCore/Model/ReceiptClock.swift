@@ -7,6 +7,12 @@ public struct ReceiptClock: Sendable {
 
     public init() {}
 
+    /// Continues after what an earlier run stamped (the journal's last record).
+    public init(next: UInt64, notBefore last: Timestamp) {
+        self.next = max(next, 1)
+        self.last = last
+    }
+
     /// The receipt time and sequence number of the next message, given the wall clock.
     public mutating func stamp(wall: Timestamp) -> (receivedAt: Timestamp, sequence: UInt64) {
         if wall > last { last = wall }

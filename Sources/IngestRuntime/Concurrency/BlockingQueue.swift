@@ -1,4 +1,5 @@
-/// A bounded queue between threads. `push` blocks while the queue is full (this is how
+/// A bounded queue between threads. `push` blocks while the queue is full — `capacity`
+/// elements, or `maxWeight` in the units of `weight` (e.g. bytes) — (this is how
 /// back-pressure reaches the broker: libmosquitto's thread stops reading); `popAll` takes
 /// everything queued at once, so a busy consumer pays for one wake-up per burst.
 final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guarded by `lock`, a pthread mutex the compiler cannot see
@@ -10,11 +11,16 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
     private var closed = false
     private var consumerWaiting = false
     private var producersWaiting = 0
+    private var totalWeight = 0
+    private let weightOf: (Element) -> Int
     let capacity: Int
+    let maxWeight: Int
 
-    init(capacity: Int) {
+    init(capacity: Int, maxWeight: Int = .max, weight: @escaping (Element) -> Int = { _ in 0 }) {
         precondition(capacity > 0)
         self.capacity = capacity
+        self.maxWeight = maxWeight
+        weightOf = weight
         notEmpty = ConditionLock.Condition(lock)
         notFull = ConditionLock.Condition(lock)
         items.reserveCapacity(min(capacity, 65_536))
@@ -25,13 +31,16 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
     func push(_ element: Element) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        while items.count >= capacity && !closed {
+        let w = weightOf(element)
+        // An element heavier than the bound on its own still goes in, alone.
+        while (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) && !closed {
             producersWaiting += 1
             notFull.wait()
             producersWaiting -= 1
         }
         if closed { return false }
         items.append(element)
+        totalWeight += w
         if consumerWaiting { notEmpty.signal() }
         return true
     }
@@ -50,6 +59,7 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
         }
         swap(&items, &spare)
         items.removeAll(keepingCapacity: true)
+        totalWeight = 0
         if producersWaiting > 0 { notFull.broadcast() }
         let out = spare
         spare = []
@@ -66,4 +76,5 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
     }
 
     var count: Int { lock.withLock { items.count } }
+    var weight: Int { lock.withLock { totalWeight } }
 }

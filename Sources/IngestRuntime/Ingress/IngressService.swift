@@ -5,24 +5,34 @@ import ServiceLifecycle
 import Synchronization
 
 /// The MQTT side: one client on a persistent session, subscribed at QoS 1 to every route's
-/// filter. Each message is stamped (receipt time, sequence number) and pushed into the
-/// pipeline's inbox, blocking while it is full. On graceful shutdown it stops consuming
-/// first: retained `offline` status, a clean DISCONNECT, the network loop stopped.
+/// filter (as a member of `mqtt.shared_group` when set). Each message is stamped (receipt
+/// time, sequence number) and put into the inbox — the journal — before its PUBACK goes out;
+/// a payload over the bound is kept as its first bytes and its size, never copied whole.
+/// On graceful shutdown it stops consuming first: retained `offline` status, a clean
+/// DISCONNECT, the network loop stopped; a message that could no longer be kept is refused
+/// (the connection dropped unacknowledged), so the broker delivers it again next time.
 final class IngressService: Service, Sendable {
     private let config: IngestConfig
     private let url: MQTTURL
-    private let inbox: BlockingQueue<InboundMessage>
+    private let inbox: any Inbox
     private let publisher: Publisher
     private let logger: Logger
-    private let receipts = Mutex(ReceiptClock())
+    private let receipts: Mutex<ReceiptClock>
     private let connected = Atomic(false)
+    /// SUBACKs still awaited on this connection, and whether every filter was ever acknowledged.
+    private let subscriptions = Mutex<(pending: Set<Int32>, acknowledged: Bool)>(([], false))
+    private let onSubscribed: @Sendable () -> Void
 
-    init(config: IngestConfig, url: MQTTURL, inbox: BlockingQueue<InboundMessage>, publisher: Publisher, logger: Logger) {
+    /// `onSubscribed` is called once, when the broker first acknowledged every subscription.
+    init(config: IngestConfig, url: MQTTURL, inbox: any Inbox, publisher: Publisher, logger: Logger,
+         onSubscribed: @escaping @Sendable () -> Void = {}) {
         self.config = config
         self.url = url
         self.inbox = inbox
         self.publisher = publisher
         self.logger = logger
+        self.onSubscribed = onSubscribed
+        receipts = Mutex(ReceiptClock(next: inbox.resume.sequence, notBefore: inbox.resume.receivedAt))
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
@@ -34,9 +44,13 @@ final class IngressService: Service, Sendable {
         try? await gracefulShutdown()
         let wasConnected = isConnected
         if wasConnected { publisher.publish(status("offline")) }
-        await offThread("ingestd-mqtt-stop") {
+        await offThread("ingestd-mqtt-stop") { [inbox] in
             mqtt.disconnect()
+            // A message waiting for room in the inbox holds the network thread: after a moment,
+            // refuse it, so that the loop ends (that message is redelivered next session).
+            if !mqtt.waitForLoopEnd(timeout: .seconds(1)) { inbox.closeIntake() }
             mqtt.stop(force: !wasConnected)
+            inbox.closeIntake()
         }
         publisher.attach(nil)
     }
@@ -60,11 +74,16 @@ final class IngressService: Service, Sendable {
     }
 
     private func handlers() -> MQTTClient.Handlers {
-        let filters = Router(routes: config.routes).subscriptionFilters
+        let filters = Router(routes: config.routes).subscriptionFilters(sharedGroup: config.mqtt.sharedGroup)
+        let maxPayload = config.limits.maxPayloadBytes
+        let keptOfLarge = config.limits.deadLetterPayloadBytes
         var handlers = MQTTClient.Handlers()
         handlers.onMessage = { [self] m in
             let (receivedAt, sequence) = receipts.withLock { $0.stamp(wall: .now()) }
-            inbox.push(InboundMessage(topic: m.topic, payload: m.payload, receivedAt: receivedAt, sequence: sequence))
+            // Over the bound: only what its dead letter keeps, and its real size.
+            let kept = m.payload.count > maxPayload ? UnsafeRawBufferPointer(rebasing: m.payload.prefix(keptOfLarge)) : m.payload
+            let ok = inbox.put(topic: m.topic, payload: kept, size: m.payload.count, receivedAt: receivedAt, sequence: sequence)
+            return ok ? .accepted : .refused
         }
         handlers.onConnect = { [self] rc in
             guard rc == 0 else {
@@ -76,8 +95,8 @@ final class IngressService: Service, Sendable {
             publisher.withClient { client in
                 for filter in filters {
                     do {
-                        try client.subscribe(filter, qos: 1)
-                        logger.info("subscribed", metadata: ["filter": "\(filter)", "qos": "1"])
+                        let mid = try client.subscribe(filter, qos: 1)
+                        subscriptions.withLock { _ = $0.pending.insert(mid) }
                     } catch {
                         logger.error("subscribe failed: \(error)")
                     }
@@ -85,8 +104,24 @@ final class IngressService: Service, Sendable {
             }
             publisher.publish(status("online"))
         }
+        handlers.onSubscribe = { [self] mid, granted in
+            if granted.contains(128) {
+                logger.error("the broker refused a subscription (is the ACL letting ingestd read its topics?)",
+                             metadata: ["filters": "\(filters)"])
+                return
+            }
+            let first = subscriptions.withLock { s -> Bool in
+                s.pending.remove(mid)
+                guard s.pending.isEmpty && !s.acknowledged else { return false }
+                s.acknowledged = true
+                return true
+            }
+            logger.info("subscribed", metadata: ["filters": "\(filters.joined(separator: " "))", "qos": "\(granted.first ?? 1)"])
+            if first { onSubscribed() }
+        }
         handlers.onDisconnect = { [self] rc in
             connected.store(false, ordering: .relaxed)
+            subscriptions.withLock { $0.pending = [] }
             if rc != 0 { logger.warning("connection to the broker lost; reconnecting with backoff", metadata: ["code": "\(rc)"]) }
         }
         return handlers

@@ -35,6 +35,7 @@ public final class Daemon: Sendable {
             guard try migrateRetrying(stop: stop) else { return 0 }
         }
 
+        let inbox = try openInbox()
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
@@ -48,30 +49,58 @@ public final class Daemon: Sendable {
                 case .currentState(let change): publisher.publish(topics.currentState(change))
                 }
             }
+            if let last = batch.lastSequence { inbox.settled(through: last) }
         }
-        let pipeline = PipelineService(config: config, stats: stats, writer: writer)
-        let ingress = IngressService(config: config, url: url, inbox: pipeline.inbox, publisher: publisher,
-                                     logger: logger.labelled("ingestd.mqtt"))
-        let reporter = ProgressReporter(stats: stats, inbox: pipeline.inbox, ingress: ingress, publisher: publisher,
+        let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer)
+        let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
+                                     logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
+            notifier.notify("READY=1\nSTATUS=consuming from \(url)")
+            logger.notice("ingestd \(Self.version) running", metadata: [
+                "broker": "\(url)", "routes": "\(config.routes.count)", "batch_size": "\(config.writer.batchSize)",
+                "method": "\(config.writer.method.rawValue)", "libmosquitto": "\(MQTTClient.libraryVersion)",
+                "journal": "\(config.journal.enabled ? config.journal.directory : "off")",
+                "families": "\(Set(config.routes.map(\.family.rawValue)).sorted().joined(separator: ","))",
+            ])
+        }
+        let reporter = ProgressReporter(stats: stats, inbox: inbox, ingress: ingress, publisher: publisher,
                                         notifier: notifier, logger: logger)
         var lifecycleLogger = logger.labelled("ingestd.lifecycle")
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [WriterService(writer: writer, stopTimeout: .seconds(20)), pipeline, ingress, reporter],
+            services: [WriterService(writer: writer, stopTimeout: config.stopTimeout), pipeline, ingress, reporter],
             logger: lifecycleLogger))
         stop.attach(group)
 
-        notifier.notify("READY=1\nSTATUS=consuming from \(url)")
-        logger.notice("ingestd \(Self.version) running", metadata: [
-            "broker": "\(url)", "routes": "\(config.routes.count)", "batch_size": "\(config.writer.batchSize)",
-            "method": "\(config.writer.method.rawValue)", "libmosquitto": "\(MQTTClient.libraryVersion)",
-            "families": "\(Set(config.routes.map(\.family.rawValue)).sorted().joined(separator: ","))",
-        ])
         try await group.run()
         withExtendedLifetime(stop) {}  // the signal sources live until the services have stopped
+        (inbox as? Journal)?.close()
         let final = stats.snapshot
         logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
-        return writer.abandonedRows > 0 ? 1 : 0
+        guard writer.abandonedRows > 0 else { return 0 }
+        if config.journal.enabled {
+            logger.notice("what the database did not take before the stop deadline stays in the journal; it is written at the next start",
+                          metadata: ["backlog_messages": "\(inbox.backlog.messages)"])
+            return 0
+        }
+        return 1
+    }
+
+    /// The journal, replayed from where the last run left off; or memory when it is off.
+    private func openInbox() throws -> any Inbox {
+        guard config.journal.enabled else {
+            logger.warning("journal off (journal.enabled: false): a crash loses the messages held in memory")
+            return MemoryInbox(capacity: config.mqtt.queueCapacity, maxBytes: 64 << 20)
+        }
+        var options = Journal.Options(directory: config.journal.directory)
+        options.segmentBytes = config.journal.segmentBytes
+        options.maxBytes = config.journal.maxBytes
+        options.sync = config.journal.sync
+        let journal = try Journal(options, logger: logger.labelled("ingestd.journal"))
+        let r = journal.recovery
+        logger.notice(r.replay > 0 ? "journal: replaying \(r.replay) messages from \(r.segments) segments before new ones"
+                                   : "journal: nothing to replay",
+                      metadata: ["path": "\(config.journal.directory)", "cut_records": "\(r.cutRecords.count)"])
+        return journal
     }
 
     /// Applies migrations, retrying while the database is unreachable. False if stopped

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// first to hear of a shutdown: it says so (log, STOPPING=1).
 struct ProgressReporter: Service {
     let stats: RuntimeStats
-    let inbox: BlockingQueue<InboundMessage>
+    let inbox: any Inbox
     let ingress: IngressService
     let publisher: Publisher
     let notifier: SystemdNotifier
@@ -25,8 +25,11 @@ struct ProgressReporter: Service {
             if Task.isShuttingDownGracefully { break }
             let now = stats.snapshot
             guard now != last else { continue }
-            logger.info("progress: \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) inbox=\(inbox.count)")
-            notifier.notify("STATUS=\(now.rowsCommitted) rows committed")
+            let backlog = inbox.backlog
+            let seconds = Double(interval.wholeMilliseconds) / 1000
+            let rate = Int(Double(now.rowsCommitted - last.rowsCommitted) / seconds)
+            logger.info("progress: \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) rows_per_s=\(rate) backlog_messages=\(backlog.messages) backlog_bytes=\(backlog.bytes)")
+            notifier.notify("STATUS=\(rate) rows/s; \(now.rowsCommitted) rows committed; backlog \(backlog.messages) messages (\(backlog.bytes / 1_048_576) MiB)")
             if ingress.isConnected { publisher.publish(ingress.status("online", counters: now.fates)) }
             last = now
         }

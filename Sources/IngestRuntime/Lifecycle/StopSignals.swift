@@ -10,7 +10,7 @@ import Glibc
 /// service group runs (READY=1 is already sent then) is remembered and handed to the group,
 /// instead of falling into the gap between two sets of handlers, where it was ignored.
 final class StopSignals: @unchecked Sendable {  // `sources` is set once in init and only read in deinit
-    private let state = Mutex<(requested: Bool, group: ServiceGroup?)>((false, nil))
+    private let state = Mutex<(requested: Bool, group: ServiceGroup?, actions: [@Sendable () -> Void])>((false, nil, []))
     private let requested = DispatchSemaphore(value: 0)
     private var sources: [DispatchSourceSignal] = []
 
@@ -32,6 +32,16 @@ final class StopSignals: @unchecked Sendable {  // `sources` is set once in init
         return requested.wait(timeout: deadline) == .success
     }
 
+    /// Runs `action` the moment a stop is asked for (at once if it was already): e.g. to start
+    /// the clock of the stop deadline when the signal arrives, not when the services get to it.
+    func whenRequested(_ action: @escaping @Sendable () -> Void) {
+        let already = state.withLock { s in
+            s.actions.append(action)
+            return s.requested
+        }
+        if already { action() }
+    }
+
     /// From now on a stop shuts `group` down gracefully; a stop asked for already does so now.
     func attach(_ group: ServiceGroup) {
         let already = state.withLock { s in
@@ -42,10 +52,11 @@ final class StopSignals: @unchecked Sendable {  // `sources` is set once in init
     }
 
     private func stopRequested() {
-        let group = state.withLock { s in
-            s.requested = true
-            return s.group
+        let (group, actions) = state.withLock { s in
+            defer { s.requested = true }
+            return (s.group, s.requested ? [] : s.actions)
         }
+        for action in actions { action() }
         requested.signal()
         if let group { Task { await group.triggerGracefulShutdown() } }
     }

@@ -5,32 +5,29 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// The pipeline thread: takes messages from the inbox in bursts, feeds them to the
-/// `PipelineStateMachine`, and carries its actions out — counters to the stats, batches to
-/// the writer (blocking while it is behind). Stops on graceful shutdown after the inbox is
-/// drained and the last batch handed over.
-///
-/// - Important: `inbox.push` is called from libmosquitto's thread and blocks when full:
-///   that is the back-pressure that reaches the broker.
+/// The pipeline thread: takes messages from the inbox (the journal) in bursts, feeds them to
+/// the `PipelineStateMachine`, and carries its actions out — counters to the stats, batches
+/// to the writer (blocking while it is behind). On graceful shutdown it stops taking (the
+/// journal keeps the rest for the next start; memory is drained) and hands over its last batch.
 final class PipelineService: Service, @unchecked Sendable {  // `thread` is set once in run() before anything reads it
-    let inbox: BlockingQueue<InboundMessage>
+    let inbox: any Inbox
     private let config: IngestConfig
     private let stats: RuntimeStats
     private let writer: DatabaseWriter
     private var thread: WorkerThread?
 
-    init(config: IngestConfig, stats: RuntimeStats, writer: DatabaseWriter) {
+    init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter) {
         self.config = config
+        self.inbox = inbox
         self.stats = stats
         self.writer = writer
-        inbox = BlockingQueue(capacity: config.mqtt.queueCapacity)
     }
 
     func run() async throws {
         thread = WorkerThread(name: "ingestd-pipeline") { [self] in loop() }
         try? await gracefulShutdown()
         await offThread("ingestd-pipeline-stop") { [self] in
-            inbox.close()
+            inbox.closeTaking()
             thread?.join()
         }
     }
@@ -56,7 +53,7 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             actions.removeAll(keepingCapacity: true)
         }
 
-        while let messages = inbox.popAll(until: machine.deadline ?? .now + .seconds(1)) {
+        while let messages = inbox.take(until: machine.deadline ?? .now + .seconds(1)) {
             let now = Timestamp.now()
             let clock = ContinuousClock.now
             for message in messages {

@@ -1,0 +1,383 @@
+import IngestCore
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The crash-safe inbox: every message is appended to memory-mapped segment files before
+/// its PUBACK goes out, and the pipeline reads it back from there. A killed process loses
+/// nothing (the page cache keeps what was written); `fsync` bounds what a power cut takes.
+/// The checkpoint moves when a batch commits; segments wholly settled are deleted; at
+/// start-up what lies past the checkpoint is replayed first. A torn or damaged record is
+/// cut, with everything after it in its segment, and reported, never replayed.
+///
+/// One thread puts (libmosquitto's), one takes (the pipeline), one settles (the writer).
+///
+/// - Important: two processes must not share a journal: `open` takes a lock on the directory.
+public final class Journal: Inbox, @unchecked Sendable {  // shared state is guarded by `lock`
+    public struct Options: Sendable {
+        public var directory: String
+        public var segmentBytes = 8 << 20
+        public var maxBytes = 1 << 30
+        public var sync: IngestConfig.Journal.Sync = .interval(.seconds(1))
+        /// At most this many messages per `take`: the pipeline's memory stays bounded.
+        public var takeLimit = 4_096
+
+        public init(directory: String) { self.directory = directory }
+    }
+
+    /// What `open` found: replayed messages and cut tails.
+    public struct Recovery: Sendable, Equatable {
+        public var segments = 0
+        public var replay = 0
+        public var cutRecords: [String] = []
+    }
+
+    let options: Options
+    private let logger: Logger
+    private let lock = ConditionLock()
+    private let readable: ConditionLock.Condition
+    private let roomy: ConditionLock.Condition
+    private let checkpoint: JournalCheckpoint
+    private let lockFD: Int32
+
+    private var segments: [JournalSegment] = []
+    private var writing: JournalSegment?
+    private var reading: JournalSegment?
+    private var readOffset = 0
+    private var nextIndex: UInt64 = 1
+    private var totalBytes = 0
+    private var lastAppended: UInt64 = 0
+    private var settledThrough: UInt64 = 0
+    private var intakeClosed = false
+    private var takingClosed = false
+    private var readerWaiting = false
+    private var full = false
+    private var syncer: WorkerThread?
+    private let syncStop = ConditionLock()
+    private var stopSyncing = false
+
+    public let recovery: Recovery
+    public let resume: (sequence: UInt64, receivedAt: Timestamp)
+
+    /// Opens (or creates) the journal in `options.directory`, checks every record, cuts what
+    /// is torn and queues what lies past the checkpoint for `take`.
+    public init(_ options: Options, logger: Logger) throws(JournalError) {
+        self.options = options
+        self.logger = logger
+        readable = ConditionLock.Condition(lock)
+        roomy = ConditionLock.Condition(lock)
+        let dir = options.directory
+        if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+            throw JournalError(dir, "cannot create the journal directory (set journal.path to a writable place)", errno: errno)
+        }
+        lockFD = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockFD >= 0 else { throw JournalError(dir, "cannot write in the journal directory", errno: errno) }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(lockFD)
+            throw JournalError(dir, "another ingestd is using this journal; give each instance its own journal.path")
+        }
+        checkpoint = try JournalCheckpoint(directory: dir)
+        let settled = checkpoint.read() ?? 0
+        settledThrough = settled
+
+        var recovery = Recovery()
+        var lastSequence = settled
+        var lastReceived = Int64(0)
+        for (index, path) in try Self.segmentFiles(in: dir) {
+            let segment = try JournalSegment.open(path: path, index: index)
+            var offset = 0
+            var count = 0
+            scan: while true {
+                switch JournalRecord.read(segment.bytes, at: offset) {
+                case .end:
+                    break scan
+                case .record(let header, let next):
+                    if header.sequence <= lastSequence && header.sequence > settled {
+                        recovery.cutRecords.append("\(path) at byte \(offset): sequence \(header.sequence) does not follow \(lastSequence)")
+                        break scan
+                    }
+                    segment.sequences = (segment.sequences?.lowerBound ?? header.sequence)...header.sequence
+                    lastSequence = max(lastSequence, header.sequence)
+                    lastReceived = max(lastReceived, header.receivedAt)
+                    if header.sequence > settled { count += 1 }
+                    offset = next
+                case .corrupt(let why):
+                    recovery.cutRecords.append("\(path) at byte \(offset): \(why); the rest of the segment (\(segment.capacity - offset) bytes) is not replayed")
+                    break scan
+                }
+            }
+            segment.end = offset
+            segment.synced = offset
+            segment.skipThrough = settled
+            nextIndex = max(nextIndex, index + 1)
+            if count == 0 {
+                segment.delete()
+                continue
+            }
+            segment.unmap()
+            recovery.segments += 1
+            recovery.replay += count
+            segments.append(segment)
+            totalBytes += segment.capacity
+        }
+        self.recovery = recovery
+        lastAppended = lastSequence
+        resume = (lastSequence + 1, Timestamp(microseconds: lastReceived))
+        reading = segments.first
+        for cut in recovery.cutRecords { logger.error("journal: cut a torn or damaged record: \(cut)") }
+        if case .interval(let every) = options.sync {
+            syncer = WorkerThread(name: "ingestd-journal-sync") { [self] in syncLoop(every: every) }
+        }
+    }
+
+    deinit {
+        checkpoint.close()
+        Glibc.close(lockFD)
+    }
+
+    /// Segment files by index, oldest first.
+    private static func segmentFiles(in dir: String) throws(JournalError) -> [(UInt64, String)] {
+        guard let d = opendir(dir) else { throw JournalError(dir, "cannot list the journal directory", errno: errno) }
+        defer { closedir(d) }
+        var found: [(UInt64, String)] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasSuffix(JournalSegment.suffix), let index = UInt64(name.dropLast(JournalSegment.suffix.count)) else { continue }
+            found.append((index, dir + "/" + name))
+        }
+        return found.sorted { $0.0 < $1.0 }
+    }
+
+    // MARK: Intake (libmosquitto's thread)
+
+    func put(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, size: Int, receivedAt: Timestamp, sequence: UInt64) -> Bool {
+        let need = JournalRecord.length(topic: topic.count, payload: payload.count)
+        var segment: JournalSegment
+        if let w = writing, w.end + need <= w.capacity {
+            segment = w
+        } else {
+            guard let s = roll(need: need) else { return false }
+            segment = s
+        }
+        let end = JournalRecord.write(into: segment.base!, at: segment.end, sequence: sequence, receivedAt: receivedAt.microseconds,
+                                      topic: topic, payload: payload, size: size)
+        lock.lock()
+        if intakeClosed {
+            lock.unlock()
+            return false
+        }
+        segment.end = end
+        segment.sequences = (segment.sequences?.lowerBound ?? sequence)...sequence
+        lastAppended = sequence
+        if readerWaiting { readable.signal() }
+        lock.unlock()
+        if case .always = options.sync { segment.sync(upTo: end) }
+        return true
+    }
+
+    /// Seals the segment being written and starts a new one, waiting while the journal is at
+    /// its size bound or the disk is full. Nil once intake is closed.
+    private func roll(need: Int) -> JournalSegment? {
+        let capacity = max(options.segmentBytes, (need + 4095) & ~4095)
+        var diskFullSince: ContinuousClock.Instant?
+        lock.lock()
+        writing?.sealed = true
+        if let w = writing, w !== reading { w.unmap() }
+        writing = nil
+        while true {
+            if intakeClosed {
+                lock.unlock()
+                return nil
+            }
+            if totalBytes > 0 && totalBytes + capacity > options.maxBytes {
+                if !full {
+                    full = true
+                    logger.warning("journal full (\(totalBytes) bytes, journal.max_bytes \(options.maxBytes)): stopped reading from the broker, which queues, until the database catches up",
+                                   metadata: ["unsettled_messages": "\(lastAppended &- min(lastAppended, settledThrough))"])
+                }
+                roomy.wait(until: .now + .seconds(1))
+                continue
+            }
+            let index = nextIndex
+            lock.unlock()
+            do {
+                let segment = try JournalSegment.create(directory: options.directory, index: index, capacity: capacity)
+                syncDirectory()
+                lock.lock()
+                nextIndex = index + 1
+                segments.append(segment)
+                totalBytes += capacity
+                writing = segment
+                if reading == nil { reading = segment; readOffset = 0 }
+                if full {
+                    full = false
+                    logger.notice("journal has room again: reading from the broker", metadata: ["journal_bytes": "\(totalBytes)"])
+                }
+                if diskFullSince != nil { logger.notice("journal: the disk has room again; reading from the broker") }
+                lock.unlock()
+                return segment
+            } catch {
+                if diskFullSince == nil {
+                    diskFullSince = .now
+                    logger.error("cannot grow the journal: \(error); stopped reading from the broker, retrying every second")
+                }
+                lock.lock()
+                if !intakeClosed { roomy.wait(until: .now + .seconds(1)) }
+            }
+        }
+    }
+
+    func closeIntake() {
+        lock.withLock {
+            intakeClosed = true
+            roomy.broadcast()
+        }
+    }
+
+    // MARK: Taking (the pipeline's thread)
+
+    func take(until deadline: ContinuousClock.Instant?) -> [InboundMessage]? {
+        lock.lock()
+        var segment: JournalSegment
+        var available: Int
+        while true {
+            if takingClosed {
+                lock.unlock()
+                return nil
+            }
+            if let r = reading {
+                if readOffset < r.end {
+                    segment = r
+                    available = r.end
+                    break
+                }
+                if r.sealed, let i = segments.firstIndex(where: { $0 === r }), i + 1 < segments.count {
+                    if r !== writing { r.unmap() }
+                    reading = segments[i + 1]
+                    readOffset = 0
+                    continue
+                }
+            } else if let first = segments.first {
+                reading = first
+                readOffset = 0
+                continue
+            }
+            readerWaiting = true
+            let signalled = readable.wait(until: deadline)
+            readerWaiting = false
+            if !signalled {
+                lock.unlock()
+                return []
+            }
+        }
+        do { try segment.map() } catch {
+            // Unreadable: skip the segment rather than stop ingesting; its messages stay on disk.
+            logger.error("journal: \(error); its messages are skipped")
+            readOffset = segment.end
+            lock.unlock()
+            return []
+        }
+        let from = readOffset
+        lock.unlock()
+
+        var messages: [InboundMessage] = []
+        messages.reserveCapacity(min(options.takeLimit, 1024))
+        let bytes = UnsafeRawBufferPointer(rebasing: segment.bytes[..<available])
+        var offset = from
+        while offset < available && messages.count < options.takeLimit {
+            guard case .record(let h, let next) = JournalRecord.read(bytes, at: offset) else {
+                offset = available  // cannot happen: only whole records are published
+                break
+            }
+            offset = next
+            if h.sequence <= segment.skipThrough { continue }
+            messages.append(InboundMessage(
+                topic: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[h.topic]), as: UTF8.self),
+                payload: Array(UnsafeRawBufferPointer(rebasing: bytes[h.payload])), size: h.size,
+                receivedAt: Timestamp(microseconds: h.receivedAt), sequence: h.sequence))
+        }
+        lock.withLock { readOffset = offset }
+        return messages
+    }
+
+    func closeTaking() {
+        lock.withLock {
+            takingClosed = true
+            readable.broadcast()
+        }
+    }
+
+    // MARK: Settling (the writer's thread)
+
+    func settled(through sequence: UInt64) {
+        var done: [JournalSegment] = []
+        lock.lock()
+        guard sequence > settledThrough else {
+            lock.unlock()
+            return
+        }
+        settledThrough = sequence
+        let readIndex = reading?.index ?? .max
+        segments.removeAll { s in
+            guard s.sealed, s !== writing, s.index < readIndex, let seqs = s.sequences, seqs.upperBound <= sequence else { return false }
+            done.append(s)
+            return true
+        }
+        totalBytes -= done.reduce(0) { $0 + $1.capacity }
+        if !done.isEmpty { roomy.broadcast() }
+        lock.unlock()
+        checkpoint.write(sequence)
+        for s in done { s.delete() }
+    }
+
+    var backlog: InboxBacklog {
+        lock.withLock { InboxBacklog(messages: Int(lastAppended &- min(lastAppended, settledThrough)), bytes: totalBytes) }
+    }
+
+    // MARK: Durability
+
+    private func syncLoop(every interval: Duration) {
+        while true {
+            let stop = syncStop.withLock { stopSyncing }
+            syncAll()
+            if stop { return }
+            syncStop.lock()
+            if !stopSyncing { syncCondition.wait(until: .now + interval) }
+            syncStop.unlock()
+        }
+    }
+
+    private lazy var syncCondition = ConditionLock.Condition(syncStop)
+
+    /// Makes every written record durable.
+    func syncAll() {
+        let pending: [(JournalSegment, Int)] = lock.withLock { segments.filter { $0.end > $0.synced }.map { ($0, $0.end) } }
+        for (segment, end) in pending { segment.sync(upTo: end) }
+        checkpoint.sync()
+    }
+
+    private func syncDirectory() {
+        let fd = open(options.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            Glibc.close(fd)
+        }
+    }
+
+    /// After the pipeline and the writer stopped: the last sync, the files closed.
+    public func close() {
+        closeIntake()
+        closeTaking()
+        syncStop.withLock {
+            stopSyncing = true
+            syncCondition.signal()
+        }
+        syncer?.join()
+        syncer = nil
+        syncAll()
+        lock.withLock {
+            for s in segments { s.unmap() }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the journal could not be opened or grown, with what an operator can do about it.
+public struct JournalError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+
+    init(_ path: String, _ message: String, errno code: Int32? = nil) {
+        self.path = path
+        self.message = code.map { message + ": " + String(cString: strerror($0)) } ?? message
+    }
+
+    public var description: String { "journal \(path): \(message)" }
+
+    /// The operation failed for lack of disk space.
+    var isDiskFull: Bool { message.hasSuffix(String(cString: strerror(ENOSPC))) }
+}
