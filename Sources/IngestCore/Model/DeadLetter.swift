@@ -37,4 +37,29 @@ public struct DeadLetter: Equatable, Sendable {
         self.payloadSize = payloadSize
         self.receivedAt = receivedAt
     }
+
+    /// The dead letter's identity: a stable 64-bit hash (FNV-1a) of its receipt time in
+    /// microseconds, topic, reason code and the payload bytes it keeps. Stored as
+    /// `dead_letters.message_key`, unique: a dead letter written again (a journal replayed
+    /// after a crash, a batch retried after its commit was lost) is stored once. Two messages
+    /// received in the same microsecond on the same topic with the same payload and reason
+    /// are one message.
+    public var key: Int64 {
+        var h = FNV1a64()
+        h.add(receivedAt.microseconds)
+        h.add(field: topic)
+        h.add(field: reasonCode)
+        h.add(field: payload)
+        return Int64(bitPattern: h.value)
+    }
+
+    /// This dead letter as it is stored when the database refuses it for its data (a byte
+    /// sequence its encoding cannot hold, a constraint a DBA added): without its payload, the
+    /// refusal written before its reason. Its size, topic and time stay.
+    public func withoutPayload(refusedBecause error: String) -> DeadLetter {
+        var letter = self
+        letter.payload = []
+        letter.reason = "the database refused this dead letter (\(error)); its reason was: \(reason)"
+        return letter
+    }
 }

@@ -13,8 +13,11 @@ public struct PipelineStateMachine {
     private var deadLetters: [DeadLetter] = []
     private var lastSequence: UInt64?
     private let limits: Limits
+    /// Messages that became whole dead letters: an exact repeat is a duplicate.
+    private var redeliveries: RedeliveryWindow
 
-    public init(routes: [Route], settings: FamilySettings, dedupCapacity: Int, batchSize: Int, batchMaxAge: Duration) {
+    public init(routes: [Route], settings: FamilySettings, dedupCapacity: Int, batchSize: Int, batchMaxAge: Duration,
+                redeliveryWindow: Int = RedeliveryWindow.defaultCapacity) {
         router = Router(routes: routes)
         var lanes: [any FamilyLaneProtocol] = []
         var laneOfRoute: [Int] = []
@@ -30,17 +33,21 @@ public struct PipelineStateMachine {
         self.laneOfRoute = laneOfRoute
         limits = settings.limits
         batcher = BatchStateMachine(maxRows: batchSize, maxAge: batchMaxAge)
+        redeliveries = RedeliveryWindow(capacity: redeliveryWindow)
     }
 
     /// When the pending batch must be written; the caller fires `timerFired` then.
     public var deadline: ContinuousClock.Instant? { batcher.deadline }
     public var pendingCount: Int { batcher.pendingCount }
 
-    /// One message in; its actions appended to `actions`.
+    /// One message in; its actions appended to `actions`. An exact repeat (topic and payload)
+    /// of a message that became a whole dead letter is counted as a duplicate instead, with
+    /// no second dead letter.
     public mutating func messageReceived(_ message: InboundMessage, now: Timestamp, clock: ContinuousClock.Instant,
                                          actions: inout [PipelineAction]) {
         lastSequence = message.sequence
-        let added: Int
+        let start = actions.count
+        var added: Int
         if let (index, fields) = router.routeIndex(message.topic) {
             added = lanes[laneOfRoute[index]].process(message, route: router.routes[index], fields: fields, now: now,
                                                       actions: &actions, deadLetters: &deadLetters)
@@ -51,7 +58,39 @@ public struct PipelineStateMachine {
             deadLetters.append(letter)
             added = 1
         }
+        if isWholeDeadLetter(actions[start...]) && !redeliveries.insert(RedeliveryWindow.digest(of: message)) {
+            countAsDuplicate(actions: &actions, from: start)
+            added -= 1
+        }
         if batcher.entriesAdded(added, now: clock) == .flush { actions.append(.flush(takeBatch())) }
+    }
+
+    /// Whether one message's actions make it a dead letter as a whole: a dead letter and no
+    /// record that was kept (accepted, updated) or deduplicated (duplicate, stale).
+    private func isWholeDeadLetter(_ actions: ArraySlice<PipelineAction>) -> Bool {
+        var letter = false
+        for action in actions {
+            switch action {
+            case .deadLetter: letter = true
+            case .counted(_, .rejected, _): continue
+            case .counted, .flush: return false
+            }
+        }
+        return letter
+    }
+
+    /// Turns a repeated whole dead letter's actions into one count of duplicates (as many as
+    /// the records it rejected) and takes its dead letter back out of the pending batch.
+    private mutating func countAsDuplicate(actions: inout [PipelineAction], from start: Int) {
+        var family = "unrouted"
+        var records = 0
+        for case let .counted(name, _, n) in actions[start...] {
+            family = name
+            records += n
+        }
+        actions.removeSubrange(start...)
+        actions.append(.counted(family: family, fate: .duplicate, count: max(records, 1)))
+        deadLetters.removeLast()
     }
 
     /// The batch deadline may have passed.
