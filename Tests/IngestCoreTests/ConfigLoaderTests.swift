@@ -86,6 +86,13 @@ import Testing
         #expect(c.families == d.families, sourceLocation: sourceLocation)
         #expect(c.routes == d.routes, sourceLocation: sourceLocation)
         #expect(c.logLevel == d.logLevel, sourceLocation: sourceLocation)
+        #expect(c.mqtt.sharedGroup == nil, sourceLocation: sourceLocation)
+        #expect(c.journal.enabled == d.journal.enabled, sourceLocation: sourceLocation)
+        #expect(c.journal.directory == d.journal.directory, sourceLocation: sourceLocation)
+        #expect(c.journal.sync == d.journal.sync, sourceLocation: sourceLocation)
+        #expect(c.journal.maxBytes == d.journal.maxBytes, sourceLocation: sourceLocation)
+        #expect(c.journal.segmentBytes == d.journal.segmentBytes, sourceLocation: sourceLocation)
+        #expect(c.stopTimeout == d.stopTimeout, sourceLocation: sourceLocation)
     }
 
     // MARK: The documented example
@@ -107,16 +114,23 @@ import Testing
             "engine", "chunk_interval", "partitions_ahead_days", "batch_size", "max_age", "method", "retry_min",
             "retry_max", "max_payload_bytes", "max_batch_length", "max_string_length", "max_json_depth", "max_future",
             "dead_letter_payload_bytes", "window_keys", "prefix", "dead_letters", "level",
+            "enabled", "path", "fsync", "max_bytes", "segment_bytes",
         ]
+        let topLevelKeys: Set<String> = ["stop_timeout"]
         var uncommented = 0
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("# "), let colon = line.firstIndex(of: ":"),
+               topLevelKeys.contains(String(line[line.index(line.startIndex, offsetBy: 2)..<colon])) {
+                uncommented += 1
+                return String(line.dropFirst(2))
+            }
             guard line.hasPrefix("  # "), let colon = line.firstIndex(of: ":") else { return String(line) }
             let key = line[line.index(line.startIndex, offsetBy: 4)..<colon]
             guard keys.contains(String(key)) else { return String(line) }
             uncommented += 1
             return "  " + line.dropFirst(4)
         }
-        #expect(uncommented == 25, "every key with a default should be shown in the example (max_age twice)")
+        #expect(uncommented == 31, "every key with a default should be shown in the example (max_age twice)")
         let c = try loader().load(yaml: lines.joined(separator: "\n"), file: Self.examplePath)
         expectDefaults(c)
     }
@@ -430,5 +444,120 @@ import Testing
 
     @Test func topLevelThatIsNotAMappingIsRejected() {
         expectError("- a\n- b\n", line: 1, key: "", message: "expected a mapping of keys, got a list")
+    }
+
+    // MARK: Journal, stop timeout, shared subscriptions
+
+    @Test func journalStopTimeoutAndSharedGroupDefaults() throws {
+        let c = try load("")
+        #expect(c.journal.enabled)
+        #expect(c.journal.directory == "/var/lib/ingestd/journal")
+        #expect(c.journal.sync == .interval(.seconds(1)))
+        #expect(c.journal.maxBytes == 1 << 30)
+        #expect(c.journal.segmentBytes == 8 << 20)
+        #expect(c.stopTimeout == .seconds(20))
+        #expect(c.mqtt.sharedGroup == nil)
+        // A section whose keys are all commented out, as in the shipped example.
+        let empty = try load("journal:\n  # fsync: 1s\n")
+        #expect(empty.journal.sync == .interval(.seconds(1)))
+        #expect(empty.journal.directory == "/var/lib/ingestd/journal")
+    }
+
+    @Test func readsTheJournalSection() throws {
+        let c = try load("""
+            journal:
+              enabled: false
+              path: /data/ingestd/journal
+              fsync: 250ms
+              max_bytes: 268_435_456
+              segment_bytes: 4_194_304
+            stop_timeout: 45s
+            """)
+        #expect(c.journal.enabled == false)
+        #expect(c.journal.directory == "/data/ingestd/journal")
+        #expect(c.journal.sync == .interval(.milliseconds(250)))
+        #expect(c.journal.maxBytes == 256 << 20)
+        #expect(c.journal.segmentBytes == 4 << 20)
+        #expect(c.stopTimeout == .seconds(45))
+    }
+
+    @Test(arguments: [
+        ("always", IngestConfig.Journal.Sync.always), ("250ms", .interval(.milliseconds(250))), ("1s", .interval(.seconds(1))),
+        ("10ms", .interval(.milliseconds(10))), ("2m", .interval(.seconds(120))), ("1h", .interval(.seconds(3600))),
+        ("5", .interval(.seconds(5))),
+    ])
+    func fsyncIsAlwaysOrAnInterval(text: String, expected: IngestConfig.Journal.Sync) throws {
+        #expect(try load("journal:\n  fsync: \(text)\n").journal.sync == expected)
+    }
+
+    @Test(arguments: ["sometimes", "never", "Always", "5ms", "0", "2h", "-1s", "1x"])
+    func badFsyncIsRejectedWithFileLineAndKey(text: String) {
+        expectError("# the journal\njournal:\n  enabled: true\n  fsync: \(text)\n", line: 4, key: "journal.fsync",
+                    message: "expected 'always' or an interval from 10ms to 1h such as 1s, got '\(text)'")
+    }
+
+    @Test func maxBytesSmallerThanTwoSegmentsIsRefused() throws {
+        expectError("journal:\n  segment_bytes: 8_388_608\n  max_bytes: 16_777_215\n", line: 3, key: "journal.max_bytes",
+                    message: "the journal needs room for at least two segments (2 × segment_bytes = 16777216)")
+        // With the default segment size (8 MiB).
+        expectError("journal:\n  max_bytes: 10_485_760\n", line: 2, key: "journal.max_bytes",
+                    message: "at least two segments (2 × segment_bytes = 16777216)")
+        let c = try load("journal:\n  segment_bytes: 8_388_608\n  max_bytes: 16_777_216\n")
+        #expect(c.journal.maxBytes == 2 * c.journal.segmentBytes)
+    }
+
+    @Test func journalSizesOutOfRangeAreRefused() {
+        expectError("journal:\n  segment_bytes: 4096\n", line: 2, key: "journal.segment_bytes",
+                    message: "expected a number from 65536 to 1073741824, got 4096")
+        expectError("journal:\n  max_bytes: 1000\n", line: 2, key: "journal.max_bytes",
+                    message: "expected a number from 1048576 to")
+        expectError("journal:\n  max_bytes: 1GiB\n", line: 2, key: "journal.max_bytes", message: "expected a whole number, got '1GiB'")
+    }
+
+    @Test func unknownJournalKeyGetsAHint() {
+        expectError("journal:\n  fsynk: 1s\n", line: 2, key: "journal.fsynk", message: "did you mean 'fsync'?")
+        expectError("journal:\n  directory: /x\n", line: 2, key: "journal.directory",
+                    message: "known keys here: enabled, path, fsync, max_bytes, segment_bytes")
+    }
+
+    @Test func emptyJournalPathIsRefused() {
+        expectError("journal:\n  path: ''\n", line: 2, key: "journal.path", message: "expected a directory")
+    }
+
+    /// systemd's StateDirectory=ingestd sets STATE_DIRECTORY=/var/lib/ingestd.
+    @Test func stateDirectorySetsTheJournalPath() throws {
+        #expect(try load("", env: ["STATE_DIRECTORY": "/var/lib/ingestd"]).journal.directory == "/var/lib/ingestd/journal")
+        #expect(try load("journal:\n  fsync: 1s\n", env: ["STATE_DIRECTORY": "/srv/state"]).journal.directory
+                == "/srv/state/journal")
+        // Several StateDirectory= entries arrive joined by ':'; the journal takes the first.
+        #expect(try load("", env: ["STATE_DIRECTORY": "/var/lib/ingestd:/var/lib/other"]).journal.directory
+                == "/var/lib/ingestd/journal")
+        #expect(try load("", env: ["STATE_DIRECTORY": ""]).journal.directory == "/var/lib/ingestd/journal")
+    }
+
+    @Test func anExplicitJournalPathWinsOverStateDirectory() throws {
+        let c = try load("journal:\n  path: /data/journal\n", env: ["STATE_DIRECTORY": "/var/lib/ingestd"])
+        #expect(c.journal.directory == "/data/journal")
+    }
+
+    @Test func sharedGroupIsRead() throws {
+        #expect(try load("mqtt:\n  shared_group: ingestd\n").mqtt.sharedGroup == "ingestd")
+        #expect(try load("mqtt:\n  shared_group: plant-a_ingest\n").mqtt.sharedGroup == "plant-a_ingest")
+    }
+
+    @Test(arguments: ["ingest/a", "/", "a+", "'#'", "''", "'a/#'"])
+    func sharedGroupWithATopicSeparatorOrWildcardIsRefused(text: String) {
+        expectError("mqtt:\n  client_id: ingestd-1\n  shared_group: \(text)\n", line: 3, key: "mqtt.shared_group",
+                    message: "expected a group name without '/', '+' or '#', e.g. ingestd")
+    }
+
+    @Test func stopTimeoutIsParsedAndBounded() throws {
+        #expect(try load("stop_timeout: 45s\n").stopTimeout == .seconds(45))
+        #expect(try load("stop_timeout: 2m\n").stopTimeout == .seconds(120))
+        #expect(try load("stop_timeout: 10\n").stopTimeout == .seconds(10))
+        expectError("log:\n  level: info\nstop_timeout: 500ms\n", line: 3, key: "stop_timeout", message: "expected a duration from")
+        expectError("stop_timeout: 2h\n", line: 1, key: "stop_timeout", message: "expected a duration from")
+        expectError("stop_timeout: soon\n", line: 1, key: "stop_timeout",
+                    message: "expected a duration such as 200ms, 5s, 15m, 2h or 7d, got 'soon'")
     }
 }
