@@ -1,4 +1,7 @@
 internal import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libpq connection. libpq blocks: own it from one thread, never from Swift's
 /// cooperative pool.
@@ -7,15 +10,27 @@ internal import CLibPQ
 public final class PostgresConnection {
     private let handle: OpaquePointer
 
-    /// Connects with a conninfo string or a `postgresql://` URL.
+    /// Connects with a conninfo string or a `postgresql://` URL, adding libpq's timeouts and
+    /// TCP keepalives where the conninfo sets none (`parameters(for:)`), so that no call
+    /// waits forever for a server that is gone.
     public init(_ conninfo: String) throws(PostgresError) {
-        guard let h = PQconnectdb(conninfo) else {
-            throw PostgresError(call: "PQconnectdb", message: "out of memory")
+        let parameters = try Self.parameters(for: conninfo)
+        // C strings that live until PQconnectdbParams returns; both arrays end with NULL.
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer { (keywords + values).forEach { free($0) } }
+        let h = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { k in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { v in
+                PQconnectdbParams(k.baseAddress, v.baseAddress, 0)
+            }
+        }
+        guard let h else {
+            throw PostgresError(call: "PQconnectdbParams", message: "out of memory")
         }
         guard PQstatus(h) == CONNECTION_OK else {
             let message = Self.trimmed(PQerrorMessage(h))
             PQfinish(h)
-            throw PostgresError(call: "PQconnectdb", message: message)
+            throw PostgresError(call: "PQconnectdbParams", message: message)
         }
         handle = h
     }
@@ -102,7 +117,8 @@ public final class PostgresConnection {
         PostgresError(call: call, sqlState: isHealthy ? nil : "08006", message: Self.trimmed(PQerrorMessage(handle)))
     }
 
-    private static func trimmed(_ p: UnsafePointer<CChar>?) -> String {
+    /// A C message without its trailing newline.
+    static func trimmed(_ p: UnsafePointer<CChar>?) -> String {
         guard let p else { return "" }
         var s = String(cString: p)
         while let last = s.last, last.isWhitespace { s.removeLast() }
