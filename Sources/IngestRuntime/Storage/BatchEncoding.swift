@@ -39,18 +39,19 @@ enum BatchEncoding {
         return [ts, device, metric, value, unit, quality, seq, site, line, received].map(\.parameter)
     }
 
-    /// Seven array parameters of dead letters: received_at, topic, family, reason_code,
-    /// reason, payload, payload_size.
+    /// Eight array parameters of dead letters: received_at, topic, family, reason_code,
+    /// reason, payload, payload_size, message_key.
     static func deadLetterArrays(_ letters: [DeadLetter]) -> [PostgresParameter] {
         let n = letters.count
         var received = ArrayColumn.timestamptz(n), topic = ArrayColumn.text(n), family = ArrayColumn.text(n)
         var code = ArrayColumn.text(n), reason = ArrayColumn.text(n), payload = ArrayColumn.bytea(n), size = ArrayColumn.int4(n)
+        var key = ArrayColumn.int8(n)
         for d in letters {
             received.append(d.receivedAt); topic.append(d.topic.withoutNUL); family.append(d.family)
             code.append(d.reasonCode); reason.append(d.reason.withoutNUL); payload.append(d.payload)
-            size.append(Int32(clamping: d.payloadSize))
+            size.append(Int32(clamping: d.payloadSize)); key.append(d.key)
         }
-        return [received, topic, family, code, reason, payload, size].map(\.parameter)
+        return [received, topic, family, code, reason, payload, size, key].map(\.parameter)
     }
 }
 

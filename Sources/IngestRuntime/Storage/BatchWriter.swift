@@ -7,9 +7,13 @@ final class BatchWriter {
     let connection: PostgresConnection
     private let tables: FamilyTables
 
+    /// A dead letter already stored (same `DeadLetter.key`: a replay, a retried batch) is
+    /// not stored again.
     static let deadLetterInsert = """
-        INSERT INTO dead_letters (received_at, topic, family, reason_code, reason, payload, payload_size)
-        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int4[])
+        INSERT INTO dead_letters (received_at, topic, family, reason_code, reason, payload, payload_size, message_key)
+        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int4[],
+                             $8::int8[])
+        ON CONFLICT (message_key) DO NOTHING
         """
 
     init(connection: PostgresConnection, method: IngestConfig.WriteMethod) {

@@ -6,37 +6,67 @@ import Synchronization
 import Glibc
 #endif
 
-/// Owns one PostgreSQL connection on its own thread and writes batches in order. A lost
-/// connection is retried with exponential backoff, holding the batch (and, through the full
-/// queue, the pipeline and the broker) until the database is back. A batch the database
-/// refuses for its data is searched for the refused entries (`RefusalSearch`, which ends on
-/// every input); refused rows become `database_refused` dead letters.
+/// Owns one PostgreSQL connection on its own thread and writes batches in order, each until
+/// every entry of it is committed:
+/// - An error that is not the data's fault (`PostgresError.Kind.retryable`: a lost connection,
+///   a read-only standby, a full disk, a missing table…) is retried with exponential backoff
+///   (`writer.retry_min` to `writer.retry_max`) on a new connection, holding the batch — and,
+///   through the full queue, the pipeline and the broker — for as long as it lasts.
+/// - A batch the database refuses for its data (`.data`) is searched for the refused entries
+///   (`RefusalSearch`, at most 2n − 1 writes); each refused row becomes a `database_refused`
+///   dead letter. A dead letter the database refuses is stored without its payload; if even
+///   that is refused it is retried like an outage: a dead letter is never dropped.
+/// - Rows are idempotent (ON CONFLICT on their natural keys) and dead letters too (their
+///   `key`), so a batch retried after a partial commit, or replayed, is stored once.
 ///
-/// - Important: `submit` blocks while `capacity` batches wait. Call `finish()` once, after
-///   the last `submit`; it returns when everything submitted was committed or given up.
+/// - Important: `submit` blocks while `capacity` batches wait. `stop(by:)` may be called from
+///   any thread, any time; `finish()` once, after the last `submit`. Past the stop deadline,
+///   batches are given up without another attempt: counted in `abandonedBatches` and
+///   `abandonedRows`, logged once, never reported to `onSettled`.
 final class DatabaseWriter: @unchecked Sendable {  // its connection state is touched only by its own thread
     private let config: IngestConfig
     private let logger: Logger
     private let stats: RuntimeStats
     private let onCommitted: @Sendable (Batch, [CommitEffect]) -> Void
+    private let onSettled: @Sendable (_ lastSequence: UInt64?) -> Void
     private let queue = BlockingQueue<Batch>(capacity: 2)
     private var thread: WorkerThread?
     private let stopDeadline = Mutex<ContinuousClock.Instant?>(nil)
-    private let abandoned = Mutex(0)
+    private let abandoned = Mutex(Abandoned())
+
+    /// What was given up at the stop deadline.
+    private struct Abandoned {
+        var batches = 0
+        var rows = 0
+        var deadLetters = 0
+        var lastError = ""
+    }
+
     /// Rows that could not be written before the stop deadline.
-    var abandonedRows: Int { abandoned.withLock { $0 } }
+    var abandonedRows: Int { abandoned.withLock { $0.rows } }
+    /// Batches not settled before the stop deadline (their rows, dead letters, or both).
+    var abandonedBatches: Int { abandoned.withLock { $0.batches } }
 
     private var connection: PostgresConnection?
     private var writer: BatchWriter?
     private var partitioned = false
     private var nextPartitionCheck = ContinuousClock.now
 
+    /// - Parameters:
+    ///   - onCommitted: after each committed write (a batch, a part of one during the refusal
+    ///     search, dead letters of refused rows), with what it changed; for publishing.
+    ///   - onSettled: once per submitted batch, in order, after every entry of it is committed
+    ///     (its rows, its dead letters, the dead letters of its refused rows), with its
+    ///     `lastSequence`. Never for a batch given up at the stop deadline. Called on the
+    ///     writer's thread.
     init(config: IngestConfig, logger: Logger, stats: RuntimeStats,
-         onCommitted: @escaping @Sendable (Batch, [CommitEffect]) -> Void) {
+         onCommitted: @escaping @Sendable (Batch, [CommitEffect]) -> Void,
+         onSettled: @escaping @Sendable (_ lastSequence: UInt64?) -> Void = { _ in }) {
         self.config = config
         self.logger = logger
         self.stats = stats
         self.onCommitted = onCommitted
+        self.onSettled = onSettled
     }
 
     func start() {
@@ -45,9 +75,17 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
 
     func submit(_ batch: Batch) { queue.push(batch) }
 
-    /// Drains and stops; a database that is still down after `timeout` makes the writer give up.
-    func finish(timeout: Duration) {
-        stopDeadline.withLock { $0 = .now + timeout }
+    /// From `deadline` on, a batch that is not committed is given up instead of attempted
+    /// (again), so that a stop during an outage ends in time. The earliest deadline set wins.
+    /// Callable from any thread (a signal handler's), before or after `finish()` started.
+    func stop(by deadline: ContinuousClock.Instant) {
+        stopDeadline.withLock { current in current = min(current ?? deadline, deadline) }
+    }
+
+    /// Writes what was submitted and stops the thread: returns when every batch is settled or
+    /// given up at the stop deadline. Without a deadline (`stop(by:)`), it waits for as long
+    /// as the database takes to come back.
+    func finish() {
         queue.close()
         thread?.join()
     }
@@ -58,78 +96,148 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
 
     private func run() {
         while let batches = queue.popAll(until: nil) {
-            for batch in batches { writeRetrying(batch) }
+            for batch in batches where settle(batch) { onSettled(batch.lastSequence) }
         }
         connection = nil
         writer = nil
+        let given = abandoned.withLock { $0 }
+        if given.batches > 0 {
+            logger.critical("stopped with the database unreachable: \(given.batches) batches (\(given.rows) rows, \(given.deadLetters) dead letters) were not written",
+                            metadata: ["error": "\(given.lastError)"])
+        }
     }
 
-    private func writeRetrying(_ batch: Batch) {
+    // MARK: Settling a batch
+
+    /// A dead letter still to commit; `stripped` once it lost its payload to a refusal.
+    private struct PendingLetter {
+        var letter: DeadLetter
+        var stripped: Bool
+    }
+
+    /// What is left of a batch to commit: the batch itself until it is written (refusals
+    /// isolated), then the dead letters of what was refused.
+    private struct Pending {
+        var batch: Batch?
+        var letters: [PendingLetter] = []
+    }
+
+    /// A dead letter the database refused even without its payload.
+    private struct UnstorableDeadLetter: Error, CustomStringConvertible {
+        var error: any Error
+        var description: String { "the database refused a dead letter even without its payload: \(error)" }
+    }
+
+    /// Writes `batch` until all of it is committed; false if the stop deadline came first.
+    private func settle(_ batch: Batch) -> Bool {
+        guard !batch.isEmpty else { return true }
+        var pending = Pending(batch: batch)
         var delay = config.writer.retryMin
+        var failures = 0
         while true {
+            if pastStopDeadline {
+                abandon(batch, failures: failures)
+                return false
+            }
             do {
-                try writeIsolatingRefusals(batch)
-                return
+                try advance(&pending)
+                if failures > 0 { logger.notice("database write succeeded after \(failures) failed attempts") }
+                return true
             } catch {
-                // Only a lost connection gets here: retry the whole batch. Rows are
-                // idempotent (ON CONFLICT), so parts already committed are not doubled.
+                // Not the data's fault: a new connection, the same batch. Whatever was committed
+                // before the error is written again and changes nothing (ON CONFLICT).
+                failures += 1
                 stats.writeFailed()
                 connection = nil
                 writer = nil
-                if pastStopDeadline {
-                    abandoned.withLock { $0 += batch.rowCount }
-                    logger.critical("stopping with the database unreachable: \(batch.rowCount) rows and \(batch.deadLetters.count) dead letters were not written",
-                                    metadata: ["error": "\(error)"])
-                    return
+                abandoned.withLock { $0.lastError = "\(error)" }
+                if error is UnstorableDeadLetter {
+                    logger.critical("\(error); retrying in \(delay)",
+                                    metadata: ["dead_letters": "\(pending.letters.map(\.letter.json))"])
+                } else {
+                    logger.warning("database write failed, retrying in \(delay): \(error)")
                 }
-                logger.warning("database write failed, retrying in \(delay): \(error)")
                 sleep(for: delay)
                 delay = min(delay * 2, config.writer.retryMax)
             }
         }
     }
 
+    private func abandon(_ batch: Batch, failures: Int) {
+        abandoned.withLock {
+            $0.batches += 1
+            $0.rows += batch.rowCount
+            $0.deadLetters += batch.deadLetters.count
+            if failures == 0 && $0.lastError.isEmpty { $0.lastError = "the stop deadline passed before the batch was written" }
+        }
+    }
+
+    /// Commits what is pending, step by step; throws for anything that is not a refusal of
+    /// data, leaving in `pending` what must be tried again.
+    private func advance(_ pending: inout Pending) throws {
+        if let batch = pending.batch {
+            pending.letters = try writeIsolatingRefusals(batch)
+            pending.batch = nil
+        }
+        while !pending.letters.isEmpty {
+            try writeDeadLetters(&pending.letters)
+        }
+    }
+
+    /// Writes the batch; each entry the database refuses for its data comes back as a dead
+    /// letter still to commit: a refused row as a `database_refused` dead letter of its JSON,
+    /// a refused dead letter without its payload. Throws when the search meets an error that
+    /// is not a refusal; the whole batch is then retried.
+    private func writeIsolatingRefusals(_ batch: Batch) throws -> [PendingLetter] {
+        let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
+        guard !refused.isEmpty else { return [] }
+        stats.writeFailed()
+        logger.error("the database refused \(refused.count) of \(batch.count) entries of a batch for their data; the rest is committed",
+                     metadata: ["first_error": "\(refused[0].error)"])
+        var letters: [PendingLetter] = []
+        for (entry, error) in refused {
+            if let rows = entry.tables.first {
+                let letter = DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
+                                        reason: "the database refused the row: \(error)", payload: Array(rows.json(at: 0).utf8),
+                                        bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0))
+                letters.append(PendingLetter(letter: letter, stripped: false))
+            } else {
+                for letter in entry.deadLetters {
+                    letters.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: "\(error)"), stripped: true))
+                }
+            }
+        }
+        return letters
+    }
+
+    /// Writes dead letters; those refused for their data stay in `letters` without their
+    /// payload, for another round. Throws `UnstorableDeadLetter` when one is refused even so,
+    /// and any error that is not a refusal; `letters` then holds what must be tried again.
+    private func writeDeadLetters(_ letters: inout [PendingLetter]) throws {
+        let batch = Batch(deadLetters: letters.map(\.letter))
+        let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
+        var next: [PendingLetter] = []
+        var unstorable: (any Error)?
+        for (entry, error) in refused {
+            for letter in entry.deadLetters {
+                if let known = letters.first(where: { $0.letter == letter }), known.stripped {
+                    next.append(known)
+                    unstorable = unstorable ?? error
+                } else {
+                    logger.error("the database refused a dead letter; storing it without its payload: \(error)",
+                                 metadata: ["dead_letter": "\(letter.json)"])
+                    next.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: "\(error)"), stripped: true))
+                }
+            }
+        }
+        letters = next
+        if let unstorable { throw UnstorableDeadLetter(error: unstorable) }
+    }
+
     /// True for an error about the data, on a connection that is still usable.
     private func isRefusal(_ error: any Error) -> Bool {
         guard let error = error as? PostgresError else { return false }
-        return !error.isConnectionLoss && (connection?.isHealthy ?? false)
-    }
-
-    /// Writes the batch; if the database refuses it for its data, finds the refused entries
-    /// and stores each refused row as a dead letter. Throws only when the connection is lost.
-    private func writeIsolatingRefusals(_ batch: Batch) throws {
-        do {
-            try write(batch)
-            return
-        } catch where isRefusal(error) {
-            stats.writeFailed()
-            logger.error("database refused a batch: \(error); finding the refused entries", metadata: ["entries": "\(batch.count)"])
-        }
-        let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
-        var letters: [DeadLetter] = []
-        for (entry, error) in refused {
-            guard let rows = entry.tables.first else {
-                // A dead letter the database refuses: keep its reason, drop what made it unstorable.
-                logger.error("database refused a dead letter; storing it without its payload: \(error)",
-                             metadata: ["dead_letter": "\(entry.deadLetters)"])
-                for var letter in entry.deadLetters {
-                    letter.payload = []
-                    letter.reason = "the database refused this dead letter (\(error)); its reason was: \(letter.reason)"
-                    letters.append(letter)
-                }
-                continue
-            }
-            letters.append(DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
-                                      reason: "the database refused the row: \(error)", payload: Array(rows.json(at: 0).utf8),
-                                      bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0)))
-        }
-        guard !letters.isEmpty else { return }
-        do {
-            try write(Batch(deadLetters: letters, lastSequence: batch.lastSequence))
-        } catch where isRefusal(error) {
-            logger.critical("database refused even the dead letters of refused rows; they are only logged: \(error)",
-                            metadata: ["dead_letters": "\(letters.map(\.json))"])
-        }
+        return error.kind == .data && (connection?.isHealthy ?? false)
     }
 
     private func write(_ batch: Batch) throws {
@@ -151,7 +259,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         try c.execute("SET synchronous_commit = on; SET client_min_messages = warning")
         let layout = try c.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil
         guard let layout else {
-            throw PostgresError(call: "ingestd", sqlState: "08000", message: "the database has no ingestd schema yet; run `ingestd migrate`")
+            throw PostgresError(call: "ingestd", message: "the database has no ingestd schema yet; run `ingestd migrate`")
         }
         partitioned = layout == StorageLayout.partitions.rawValue
         if partitioned { try ensurePartitions(c) }

@@ -4,12 +4,14 @@ import ServiceLifecycle
 /// handed over its last batch.
 struct WriterService: Service {
     let writer: DatabaseWriter
-    /// How long the last batches may wait for an unreachable database at shutdown.
+    /// How long the last batches may wait for an unreachable database once shutdown begins,
+    /// unless `writer.stop(by:)` set an earlier deadline (at the stop signal).
     let stopTimeout: Duration
 
     func run() async throws {
         writer.start()
         try? await gracefulShutdown()
-        await offThread("ingestd-writer-stop") { [writer, stopTimeout] in writer.finish(timeout: stopTimeout) }
+        writer.stop(by: .now + stopTimeout)
+        await offThread("ingestd-writer-stop") { [writer] in writer.finish() }
     }
 }
