@@ -156,6 +156,11 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         return mid
     }
 
+    /// Ends a subscription to a topic filter.
+    public func unsubscribe(_ filter: String) throws(MosquittoError) {
+        try check(mosquitto_unsubscribe(handle, nil, filter), "mosquitto_unsubscribe", context: filter)
+    }
+
     /// Queues a message for sending and returns its message id.
     ///
     /// At QoS 1 and 2 libmosquitto stores the message before it tries to send it, and sends

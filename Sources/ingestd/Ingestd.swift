@@ -84,7 +84,8 @@ extension Ingestd {
             let logger = makeLogger("ingestd", level: config.logLevel)
             let code: Int32
             do {
-                code = try await Daemon(config: config, logger: logger, environment: ProcessInfo.processInfo.environment).run()
+                code = try await Daemon(config: config, logger: logger, environment: ProcessInfo.processInfo.environment,
+                                        reload: { [options] in try options.load() }).run()
             } catch {
                 logger.critical("ingestd cannot run: \(error)")
                 throw ExitCode(2)

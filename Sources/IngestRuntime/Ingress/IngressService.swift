@@ -22,6 +22,10 @@ final class IngressService: Service, Sendable {
     /// SUBACKs still awaited on this connection, and whether every filter was ever acknowledged.
     private let subscriptions = Mutex<(pending: Set<Int32>, acknowledged: Bool)>(([], false))
     private let onSubscribed: @Sendable () -> Void
+    /// What a SIGHUP may change: the filters subscribed to and the payload bound.
+    private let filters: Mutex<[String]>
+    private let maxPayload: Atomic<Int>
+    private let keptOfLarge: Atomic<Int>
 
     /// `onSubscribed` is called once, when the broker first acknowledged every subscription.
     init(config: IngestConfig, url: MQTTURL, inbox: any Inbox, publisher: Publisher, logger: Logger,
@@ -33,6 +37,37 @@ final class IngressService: Service, Sendable {
         self.logger = logger
         self.onSubscribed = onSubscribed
         receipts = Mutex(ReceiptClock(next: inbox.resume.sequence, notBefore: inbox.resume.receivedAt))
+        filters = Mutex(Router(routes: config.routes).subscriptionFilters(sharedGroup: config.mqtt.sharedGroup))
+        maxPayload = Atomic(config.limits.maxPayloadBytes)
+        keptOfLarge = Atomic(config.limits.deadLetterPayloadBytes)
+    }
+
+    /// Takes over the routes' filters (subscribing to new ones, unsubscribing from dropped
+    /// ones) and the payload bound of a reloaded config.
+    func reload(_ config: IngestConfig) {
+        maxPayload.store(config.limits.maxPayloadBytes, ordering: .relaxed)
+        keptOfLarge.store(config.limits.deadLetterPayloadBytes, ordering: .relaxed)
+        let new = Router(routes: config.routes).subscriptionFilters(sharedGroup: self.config.mqtt.sharedGroup)
+        let old = filters.withLock { f in defer { f = new }; return f }
+        guard new != old, isConnected else { return }
+        publisher.withClient { client in
+            for filter in new where !old.contains(filter) {
+                do {
+                    let mid = try client.subscribe(filter, qos: 1)
+                    subscriptions.withLock { _ = $0.pending.insert(mid) }
+                } catch {
+                    logger.error("subscribe failed: \(error)")
+                }
+            }
+            for filter in old where !new.contains(filter) {
+                do {
+                    try client.unsubscribe(filter)
+                    logger.info("unsubscribed", metadata: ["filter": "\(filter)"])
+                } catch {
+                    logger.error("unsubscribe failed: \(error)")
+                }
+            }
+        }
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
@@ -74,14 +109,12 @@ final class IngressService: Service, Sendable {
     }
 
     private func handlers() -> MQTTClient.Handlers {
-        let filters = Router(routes: config.routes).subscriptionFilters(sharedGroup: config.mqtt.sharedGroup)
-        let maxPayload = config.limits.maxPayloadBytes
-        let keptOfLarge = config.limits.deadLetterPayloadBytes
         var handlers = MQTTClient.Handlers()
         handlers.onMessage = { [self] m in
             let (receivedAt, sequence) = receipts.withLock { $0.stamp(wall: .now()) }
             // Over the bound: only what its dead letter keeps, and its real size.
-            let kept = m.payload.count > maxPayload ? UnsafeRawBufferPointer(rebasing: m.payload.prefix(keptOfLarge)) : m.payload
+            let kept = m.payload.count > maxPayload.load(ordering: .relaxed)
+                ? UnsafeRawBufferPointer(rebasing: m.payload.prefix(keptOfLarge.load(ordering: .relaxed))) : m.payload
             let ok = inbox.put(topic: m.topic, payload: kept, size: m.payload.count, receivedAt: receivedAt, sequence: sequence)
             return ok ? .accepted : .refused
         }
@@ -92,6 +125,7 @@ final class IngressService: Service, Sendable {
             }
             connected.store(true, ordering: .relaxed)
             logger.info("connected", metadata: ["broker": "\(url)", "client_id": "\(config.mqtt.clientID)"])
+            let filters = filters.withLock { $0 }
             publisher.withClient { client in
                 for filter in filters {
                     do {
@@ -107,16 +141,16 @@ final class IngressService: Service, Sendable {
         handlers.onSubscribe = { [self] mid, granted in
             if granted.contains(128) {
                 logger.error("the broker refused a subscription (is the ACL letting ingestd read its topics?)",
-                             metadata: ["filters": "\(filters)"])
+                             metadata: ["filters": "\(filters.withLock { $0 })"])
                 return
             }
-            let first = subscriptions.withLock { s -> Bool in
-                s.pending.remove(mid)
-                guard s.pending.isEmpty && !s.acknowledged else { return false }
-                s.acknowledged = true
-                return true
+            let (complete, first) = subscriptions.withLock { s -> (Bool, Bool) in
+                guard s.pending.remove(mid) != nil, s.pending.isEmpty else { return (false, false) }
+                defer { s.acknowledged = true }
+                return (true, !s.acknowledged)
             }
-            logger.info("subscribed", metadata: ["filters": "\(filters.joined(separator: " "))", "qos": "\(granted.first ?? 1)"])
+            guard complete else { return }
+            logger.info("subscribed", metadata: ["filters": "\(filters.withLock { $0 }.joined(separator: " "))", "qos": "\(granted.first ?? 1)"])
             if first { onSubscribed() }
         }
         handlers.onDisconnect = { [self] rc in

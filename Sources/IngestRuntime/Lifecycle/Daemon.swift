@@ -4,6 +4,7 @@ import Logging
 import Mosquitto
 import PostgresClient
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,17 +21,22 @@ public final class Daemon: Sendable {
     private let notifier: SystemdNotifier
     public let stats = RuntimeStats()
 
-    public init(config: IngestConfig, logger: Logger, environment: [String: String]) {
+    /// Reads the config file again, for SIGHUP; nil: SIGHUP is logged and ignored.
+    private let reloadConfig: (@Sendable () throws -> IngestConfig)?
+
+    public init(config: IngestConfig, logger: Logger, environment: [String: String],
+                reload: (@Sendable () throws -> IngestConfig)? = nil) {
         self.config = config
         self.logger = logger
         notifier = SystemdNotifier(environment: environment)
+        reloadConfig = reload
     }
 
     /// Runs until a stop signal; returns the process's exit code.
     public func run() async throws -> Int32 {
         let url = try MQTTURL(parsing: config.mqtt.url)
         let stop = StopSignals()
-        ignoreHangUp()
+        let hangUp = HangUpSignal(logger: logger)
         if config.database.migrateOnStart {
             guard try migrateRetrying(stop: stop) else { return 0 }
         }
@@ -70,9 +76,35 @@ public final class Daemon: Sendable {
             services: [WriterService(writer: writer, stopTimeout: config.stopTimeout), pipeline, ingress, reporter],
             logger: lifecycleLogger))
         stop.attach(group)
+        if let reloadConfig {
+            let running = Mutex(config)
+            hangUp.onSignal { [logger, notifier] in
+                notifier.notify("RELOADING=1")
+                defer { notifier.notify("READY=1") }
+                let next: IngestConfig
+                do {
+                    next = try reloadConfig()
+                } catch {
+                    logger.error("reload refused, the running configuration stays: \(error)")
+                    return
+                }
+                let old = running.withLock { c in defer { c = next }; return c }
+                let change = ConfigReload(from: old, to: next)
+                if !change.atRestart.isEmpty {
+                    logger.warning("reload: these changed but take effect only at the next start: \(change.atRestart.joined(separator: ", "))")
+                }
+                guard !change.live.isEmpty else {
+                    logger.notice("reload: nothing to take over")
+                    return
+                }
+                pipeline.reload(next)  // first: a message on a new filter finds its route
+                ingress.reload(next)
+                logger.notice("reloaded: \(change.live.joined(separator: ", "))", metadata: ["routes": "\(next.routes.count)"])
+            }
+        }
 
         try await group.run()
-        withExtendedLifetime(stop) {}  // the signal sources live until the services have stopped
+        withExtendedLifetime((stop, hangUp)) {}  // the signal sources live until the services have stopped
         (inbox as? Journal)?.close()
         let final = stats.snapshot
         logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
@@ -121,18 +153,6 @@ public final class Daemon: Sendable {
             }
         }
     }
-
-    /// SIGHUP's default action would kill the daemon; until reloading exists it is logged and ignored.
-    private func ignoreHangUp() {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { [logger] in logger.notice("SIGHUP ignored: reloading routes and rules is not supported yet") }
-        source.resume()
-        Daemon.hangUpSource = source
-    }
-
-    /// Kept alive for the life of the process.
-    nonisolated(unsafe) private static var hangUpSource: DispatchSourceSignal?
 }
 
 extension Logger {
