@@ -45,7 +45,7 @@ public final class Daemon: Sendable {
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
-        let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats) { batch, effects in
+        let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats, onCommitted: { batch, effects in
             // After the commit: what the world hears is what the database holds.
             if publishDeadLetters {
                 for letter in batch.deadLetters { publisher.publish(topics.deadLetter(letter)) }
@@ -55,8 +55,14 @@ public final class Daemon: Sendable {
                 case .currentState(let change): publisher.publish(topics.currentState(change))
                 }
             }
-            if let last = batch.lastSequence { inbox.settled(through: last) }
-        }
+        }, onSettled: { last in
+            // Every entry of the batch is committed: the journal may let go of its messages.
+            if let last { inbox.settled(through: last) }
+        })
+        // The stop deadline runs from the signal, not from when the writer's turn to stop
+        // comes (after the MQTT and pipeline stops); a margin is left for those and the exit.
+        let stopTimeout = config.stopTimeout
+        stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
         let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer)
         let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
                                      logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
