@@ -17,6 +17,13 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         "\(call) failed: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
     }
 
+    /// The message's first line (the server's primary message, without the DETAIL that may
+    /// repeat a whole row) with the SQLSTATE: what a dead letter's reason quotes.
+    public var summary: String {
+        let first = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
+        return "\(call) failed: \(first)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
+    }
+
     /// True when the connection itself is gone (reconnect), false for an error in the statement.
     public var isConnectionLoss: Bool {
         guard let s = sqlState else { return true }

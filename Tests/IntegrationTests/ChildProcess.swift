@@ -108,3 +108,56 @@ enum Simulator {
         return try decoder.decode(SimulatorManifest.self, from: Data(contentsOf: url))
     }
 }
+
+extension ChildProcess {
+    /// The process's peak resident memory in KiB (`VmHWM` in /proc/<pid>/status); nil once it
+    /// has exited or where /proc has no such line.
+    var peakResidentKiB: Int? {
+        guard process.isRunning,
+              let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
+    }
+}
+
+// MARK: Crash-safety helpers (kill -9, the journal's replay line, a second instance's config)
+
+extension ChildProcess {
+    /// SIGKILL, as a crash or the OOM killer would end it, then waits for the exit. True when
+    /// the process ended by that signal.
+    func killHard(timeout: Double = 30) -> Bool {
+        kill(process.processIdentifier, SIGKILL)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return !process.isRunning && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
+    /// The N of ingestd's "journal: replaying N messages" (0 for "nothing to replay"); nil
+    /// when the journal has not been opened yet.
+    var journalReplayCount: Int? {
+        let text = output
+        if text.contains("journal: nothing to replay") { return 0 }
+        guard let range = text.range(of: "journal: replaying ") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+extension TestStack {
+    /// A copy of `config` (from `writeConfig`) for another instance on the same broker, topics
+    /// and database: its own folder, `client_id` (suffixed with `instance`) and journal.
+    static func instanceConfig(copying config: String, instance: String) throws -> String {
+        let source = URL(fileURLWithPath: config).deletingLastPathComponent()
+        let dir = source.deletingLastPathComponent().appendingPathComponent(source.lastPathComponent + "-" + instance)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let lines = try String(contentsOfFile: config, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let trimmed = line.drop { $0 == " " }
+            let indent = String(line.prefix(line.count - trimmed.count))
+            if trimmed.hasPrefix("client_id:") { return String(line) + "-" + instance }
+            if trimmed == "path: \(source.path)/journal" { return indent + "path: \(dir.path)/journal" }
+            return String(line)
+        }
+        let file = dir.appendingPathComponent("ingestd.yaml")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+}

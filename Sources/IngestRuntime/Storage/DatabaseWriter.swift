@@ -198,12 +198,12 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         for (entry, error) in refused {
             if let rows = entry.tables.first {
                 let letter = DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
-                                        reason: "the database refused the row: \(error)", payload: Array(rows.json(at: 0).utf8),
+                                        reason: "the database refused the row: \(Self.summary(error))", payload: Array(rows.json(at: 0).utf8),
                                         bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0))
                 letters.append(PendingLetter(letter: letter, stripped: false))
             } else {
                 for letter in entry.deadLetters {
-                    letters.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: "\(error)"), stripped: true))
+                    letters.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: Self.summary(error)), stripped: true))
                 }
             }
         }
@@ -226,12 +226,18 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 } else {
                     logger.error("the database refused a dead letter; storing it without its payload: \(error)",
                                  metadata: ["dead_letter": "\(letter.json)"])
-                    next.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: "\(error)"), stripped: true))
+                    next.append(PendingLetter(letter: letter.withoutPayload(refusedBecause: Self.summary(error)), stripped: true))
                 }
             }
         }
         letters = next
         if let unstorable { throw UnstorableDeadLetter(error: unstorable) }
+    }
+
+    /// What a dead letter's reason quotes of a refusal: its first line, not the DETAIL that
+    /// repeats the whole row (the payload a stripped dead letter must not carry back in).
+    private static func summary(_ error: any Error) -> String {
+        (error as? PostgresError)?.summary ?? "\(error)"
     }
 
     /// True for an error about the data, on a connection that is still usable.
