@@ -160,4 +160,20 @@ extension TestStack {
         try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }
+
+    /// `scripts/stack restart-postgres` or `restart-mosquitto` started in the background, for a
+    /// long outage; returns its log file at once. Not through `restart` (a `ChildProcess`):
+    /// Foundation's Process reaps each child with a blocking waitpid on its one manager thread
+    /// as soon as the child closes the socket Foundation watches, and scripts/stack closes every
+    /// inherited descriptor at start, so while it runs no other child's exit would be seen.
+    /// Wait for the server to go and come back by polling it.
+    static func restartInBackground(_ service: String, downSeconds: Int) throws -> String {
+        guard let dir = environment["INGESTD_STACK_DIR"] else { throw NotConfigured() }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(service)-\(UInt32.random(in: 0...UInt32.max)).log").path
+        let script = packageRoot.appendingPathComponent("scripts/stack").path
+        let shell = try ChildProcess("/bin/sh", ["-c", "INGESTD_RUN_DIR='\(dir)' '\(script)' restart-\(service) \(downSeconds) >'\(log)' 2>&1 &"],
+                                     label: "restart-background")
+        _ = shell.waitForExit(timeout: 30)
+        return log
+    }
 }

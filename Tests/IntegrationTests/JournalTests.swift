@@ -100,19 +100,7 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".journal") }.sorted()
     }
 
-    /// The sequence numbers of the whole records in a segment file, read from its bytes.
-    func sequences(inSegment path: String) throws -> [UInt64] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return data.withUnsafeBytes { bytes in
-            var found: [UInt64] = []
-            var offset = 0
-            while case .record(let header, let next) = JournalRecord.read(bytes, at: offset) {
-                found.append(header.sequence)
-                offset = next
-            }
-            return found
-        }
-    }
+    func sequences(inSegment path: String) throws -> [UInt64] { try JournalFiles.sequences(inSegment: path) }
 
     @Test("a journal with a torn last record: the record is cut and reported, the rest is replayed")
     func tornLastRecordIsCutAndTheRestReplayed() throws {
@@ -268,5 +256,28 @@ import Testing
         let journal = try Journal(options(dir), logger: LogCapture().logger)
         defer { journal.close() }
         expectMessages(take(journal, count: 1), are: [1])
+    }
+}
+
+/// A journal's files read from the outside, as a test sees them while ingestd runs.
+enum JournalFiles {
+    /// The sequence numbers of the whole records in a segment file, read from its bytes.
+    static func sequences(inSegment path: String) throws -> [UInt64] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return data.withUnsafeBytes { bytes in
+            var found: [UInt64] = []
+            var offset = 0
+            while case .record(let header, let next) = JournalRecord.read(bytes, at: offset) {
+                found.append(header.sequence)
+                offset = next
+            }
+            return found
+        }
+    }
+
+    /// How many whole records the segment files in `directory` hold (0 when it does not exist).
+    static func records(in directory: String) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".journal") }.reduce(0) { $0 + ((try? sequences(inSegment: directory + "/" + $1))?.count ?? 0) }
     }
 }

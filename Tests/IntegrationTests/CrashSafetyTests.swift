@@ -1,0 +1,293 @@
+import Foundation
+import Mosquitto
+import PostgresClient
+import Testing
+
+/// What the database must hold after a simulator run, table by table, from its manifest:
+/// every family's rows, the equipment board, and the dead letters, in all, per family and
+/// distinct (a dead letter stored twice would show there).
+struct ManifestTables {
+    struct Check {
+        var what: String
+        var sql: String
+        var expected: String
+    }
+
+    let checks: [Check]
+
+    init(_ m: SimulatorManifest) {
+        let f = m.families ?? [:]
+        let sensor = f["sensor"], battery = f["battery"], board = f["equipment_state"], events = f["machine_event"]
+        var checks = [
+            Check(what: "sensor readings", sql: "SELECT count(*) FROM sensor_readings", expected: "\(sensor?.rows ?? m.expectedUniqueReadings)"),
+            Check(what: "battery readings", sql: "SELECT count(*) FROM battery_readings", expected: "\(battery?.rows ?? 0)"),
+            Check(what: "equipment state history", sql: "SELECT count(*) FROM equipment_state_history", expected: "\(board?.historyRows ?? 0)"),
+            Check(what: "machine events", sql: "SELECT count(*) FROM machine_events", expected: "\(events?.rows ?? 0)"),
+            Check(what: "machine defects", sql: "SELECT coalesce(sum(defect_count) FILTER (WHERE defect_count >= 0), 0) FROM machine_events",
+                  expected: "\(events?.defectSum ?? 0)"),
+            Check(what: "machine events with unknown defects", sql: "SELECT count(*) FILTER (WHERE defect_count = -1) FROM machine_events",
+                  expected: "\(events?.unknownDefects ?? 0)"),
+            Check(what: "dead letters", sql: "SELECT count(*) FROM dead_letters", expected: "\(m.expectedDeadLetters)"),
+            Check(what: "distinct dead letters (topic, payload)", sql: "SELECT count(DISTINCT (topic, payload)) FROM dead_letters",
+                  expected: "\(m.expectedDeadLetters)"),
+        ]
+        for family in ["sensor", "battery", "equipment_state", "machine_event"] {
+            checks.append(Check(what: "dead letters of \(family)", sql: "SELECT count(*) FROM dead_letters WHERE family = '\(family)'",
+                                expected: "\(f[family]?.deadLetters ?? 0)"))
+        }
+        // The board: every equipment's newest change, as equipment=state/source@changed_at_ms.
+        let current = (board?.current ?? [:]).sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.state)/\($0.value.source)@\($0.value.changedAtMs)" }.joined(separator: ",")
+        checks.append(Check(what: "equipment board", sql: """
+            SELECT coalesce(string_agg(equipment || '=' || state || '/' || source || '@' || (extract(epoch FROM changed_at) * 1000)::bigint,
+                                       ',' ORDER BY equipment), '') FROM equipment_state_current
+            """, expected: current))
+        self.checks = checks
+    }
+
+    /// Polls until every check holds or `timeout` seconds pass, then looks once more after a
+    /// moment (an overshoot would show); returns what differs, as "what: got X, expected Y".
+    func mismatches(databaseURL: String, timeout: Double = 180) -> [String] {
+        func failing() -> [String] {
+            guard let db = try? PostgresConnection(databaseURL) else { return ["the database is unreachable"] }
+            return checks.compactMap { c in
+                let got = (try? db.execute(c.sql).value(0, 0)) ?? "(error)"
+                return got == c.expected ? nil : "\(c.what): got \(got), expected \(c.expected)"
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var now = failing()
+        while !now.isEmpty && Date() < deadline {
+            usleep(500_000)
+            now = failing()
+        }
+        usleep(1_000_000)
+        return failing()
+    }
+}
+
+/// ingestd killed, stopped during an outage, fed a payload of 50 MB, its broker restarted, or
+/// one of two instances killed: every run still lands exactly as the simulator's manifest says.
+extension StackTests {
+@Suite struct CrashSafetyTests {
+    func count(_ dbURL: String, _ sql: String) -> Int {
+        guard let db = try? PostgresConnection(dbURL), let value = try? db.execute(sql).value(0, 0) else { return -1 }
+        return Int(value ?? "") ?? -1
+    }
+
+    /// Waits until `sql` counts at least `atLeast` or `timeout` seconds pass; the last count.
+    @discardableResult
+    func waitForCount(_ dbURL: String, _ sql: String, atLeast: Int, timeout: Double = 60) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        var value = count(dbURL, sql)
+        while value < atLeast && Date() < deadline {
+            usleep(100_000)
+            value = count(dbURL, sql)
+        }
+        return value
+    }
+
+    /// Waits until the database accepts connections (`up`) or refuses them; false on timeout.
+    func waitForDatabase(_ dbURL: String, up: Bool, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while ((try? PostgresConnection(dbURL)) != nil) != up {
+            if Date() > deadline { return false }
+            usleep(100_000)
+        }
+        return true
+    }
+
+    func log(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(no log at \(path))" }
+
+    func manifestURL(_ root: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
+    }
+
+    /// Waits for the simulator, expects every message acknowledged by the broker, and every
+    /// table to match the manifest exactly; returns the manifest.
+    @discardableResult
+    func expectExact(_ sim: ChildProcess, manifest url: URL, dbURL: String, logs: [ChildProcess],
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> SimulatorManifest {
+        #expect(sim.waitForExit(timeout: 300) == 0, "simulator failed:\n\(sim.output)", sourceLocation: sourceLocation)
+        let manifest = try Simulator.readManifest(url)
+        #expect(manifest.acknowledged == manifest.published, sourceLocation: sourceLocation)
+        let wrong = ManifestTables(manifest).mismatches(databaseURL: dbURL)
+        #expect(wrong.isEmpty, "\(wrong.joined(separator: "; "))\ningestd logs:\n\(logs.map { $0.output.suffix(3000) }.joined(separator: "\n---\n"))",
+                sourceLocation: sourceLocation)
+        let figures = ManifestTables(manifest).checks.filter { $0.what != "equipment board" }.map { "\($0.what) \($0.expected)" }
+        print("landed exactly: \(figures.joined(separator: ", ")), \(manifest.families?["equipment_state"]?.current?.count ?? 0) equipment on the board")
+        return manifest
+    }
+
+    /// No kill -9 may leave a torn record: the length of a record is written last.
+    func expectNoCutRecords(_ daemon: ChildProcess, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!daemon.output.contains("cut a torn or damaged record"), "\(daemon.output.suffix(2000))", sourceLocation: sourceLocation)
+    }
+
+    @Test("kill -9 of ingestd three times during a run of 200,000 readings: after restart and drain nothing is lost and nothing is twice")
+    func killNineThreeTimesLosesNothingAndDoublesNothing() throws {
+        let root = TestStack.uniqueTopicRoot("kill9")
+        let dbURL = try TestStack.freshDatabase("kill9")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
+        var daemon = try TestStack.startIngestd(config: config)
+        var lives = [daemon]
+        // 200,000 messages from 200 devices at 8,000/s: about 25 s.
+        let sim = try Simulator.start(topicRoot: root, count: 200_000, rate: 8_000, duplicates: 0.02, malformed: 0.01,
+                                      devices: 200, manifest: manifestURL(root))
+        var replayed: [Int] = []
+        for threshold in [40_000, 90_000, 140_000] {
+            let reached = waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: threshold, timeout: 120)
+            #expect(reached >= threshold, "only \(reached) readings before the kill; ingestd log:\n\(daemon.output.suffix(3000))")
+            #expect(daemon.killHard(), "ingestd did not die of SIGKILL")
+            print("killed ingestd at \(reached) readings")
+            daemon = try TestStack.startIngestd(config: config)
+            lives.append(daemon)
+            let replay = try #require(daemon.journalReplayCount, "no journal line:\n\(daemon.output)")
+            replayed.append(replay)
+            expectNoCutRecords(daemon)
+        }
+        print("journal replays after each kill: \(replayed)")
+        #expect(replayed.contains { $0 > 0 }, "no kill left anything in the journal to replay: the journal path was not exercised")
+        try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [daemon])
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+        withExtendedLifetime(lives) {}
+    }
+
+    @Test("SIGTERM during a database outage exits 0 within stop_timeout, and after a restart everything lands")
+    func sigtermDuringADatabaseOutageExitsZeroAndEverythingLandsLater() throws {
+        let root = TestStack.uniqueTopicRoot("outage")
+        let dbURL = try TestStack.freshDatabase("outage")
+        let stopTimeout = 8.0
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms",
+                                               extra: "stop_timeout: \(Int(stopTimeout))s")
+        let journal = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("journal").path
+        var daemon = try TestStack.startIngestd(config: config)
+
+        // PostgreSQL goes away for 45 s; the restart script brings it back on its own.
+        let outage = try TestStack.restartInBackground("postgres", downSeconds: 45)
+        #expect(waitForDatabase(dbURL, up: false, timeout: 60), "PostgreSQL did not go down: \(log(outage))")
+        let sim = try Simulator.start(topicRoot: root, count: 6_000, rate: 3_000, duplicates: 0.02, malformed: 0.01,
+                                      manifest: manifestURL(root))
+        #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
+        // Everything is in ingestd's journal (nothing can settle while the database is down).
+        let inJournal = {
+            let until = Date().addingTimeInterval(30)
+            var n = JournalFiles.records(in: journal)
+            while n < 6_000 && Date() < until { usleep(100_000); n = JournalFiles.records(in: journal) }
+            return n
+        }()
+        #expect(inJournal == 6_000, "the journal holds \(inJournal) of 6,000 messages")
+
+        kill(daemon.process.processIdentifier, SIGTERM)
+        // Bounded by stop_timeout and a margin: a process still running then is a failure.
+        let code = daemon.waitForExit(timeout: stopTimeout + 12)
+        #expect(code == 0, "ingestd did not exit 0 within stop_timeout (+12 s): \(String(describing: code))\n\(daemon.output.suffix(3000))")
+        #expect(!daemon.process.isRunning)
+        #expect(daemon.output.contains("stays in the journal"), "no word of what stays in the journal:\n\(daemon.output.suffix(3000))")
+        let first = daemon
+        print("first run's last lines:\n\(first.output.split(separator: "\n").suffix(4).joined(separator: "\n"))")
+
+        #expect(waitForDatabase(dbURL, up: true, timeout: 120), "PostgreSQL did not come back: \(log(outage))")
+        daemon = try TestStack.startIngestd(config: config)
+        let replay = try #require(daemon.journalReplayCount, "no journal line:\n\(daemon.output)")
+        print("replayed after the outage: \(replay) messages")
+        #expect(replay == 6_000, "the restart replays the whole run from the journal")
+        try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [first, daemon])
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+    }
+
+    @Test("a 50 MB payload becomes a payload_too_large dead letter with its real size, and ingestd's memory does not grow by 50 MB")
+    func fiftyMegabytePayloadIsADeadLetterWithItsRealSizeAndNoMemoryGrowth() throws {
+        let root = TestStack.uniqueTopicRoot("huge")
+        let dbURL = try TestStack.freshDatabase("huge")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
+        let daemon = try TestStack.startIngestd(config: config)
+        let topic = "\(root)/s1/l1/sensor/dev1/temp"
+        // Warm up: the pipeline, the writer and the journal have done their first work.
+        let publisher = try MQTTListener(filter: "\(root)/unused")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for i in 0..<200 { try publisher.publish(topic: topic, payload: "{\"ts\":\(now - 1000 + Int64(i)),\"value\":\(i)}") }
+        #expect(waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 200) == 200)
+        let before = try #require(daemon.peakResidentKiB)
+
+        let size = 50 * 1024 * 1024
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-huge.json")
+        var payload = Array("{\"ts\":\(now),\"value\":1,\"pad\":\"".utf8)
+        payload += [UInt8](repeating: UInt8(ascii: "x"), count: size - payload.count - 2)
+        payload += Array("\"}".utf8)
+        try Data(payload).write(to: file)
+        payload = []
+        let url = try MQTTURL(parsing: try #require(TestStack.mqttURL))
+        let pub = try ChildProcess("/usr/bin/mosquitto_pub", ["-h", url.host, "-p", String(url.port), "-q", "1", "-t", topic, "-f", file.path],
+                                   label: "mosquitto_pub")
+        #expect(pub.waitForExit(timeout: 120) == 0, "mosquitto_pub failed:\n\(pub.output)")
+
+        let landed = waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 1, timeout: 60)
+        #expect(landed == 1, "ingestd log:\n\(daemon.output.suffix(3000))")
+        let row = try PostgresConnection(dbURL).execute(
+            "SELECT reason_code, family, topic, payload_size, octet_length(payload) FROM dead_letters").rows.first
+        #expect(row == ["payload_too_large", "sensor", topic, String(size), "4096"], "dead letter: \(String(describing: row))")
+        let after = try #require(daemon.peakResidentKiB, "ingestd is gone:\n\(daemon.output.suffix(3000))")
+        print("ingestd peak resident memory (VmHWM): \(before) KiB before the 50 MB payload, \(after) KiB after (+\(after - before) KiB)")
+        #expect(after - before < size / 1024, "VmHWM grew by \(after - before) KiB, at least the payload's \(size / 1024) KiB")
+        // The journal kept only what the dead letter keeps.
+        let journal = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("journal").path
+        let journalBytes = try FileManager.default.contentsOfDirectory(atPath: journal).filter { $0.hasSuffix(".journal") }
+            .reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: journal + "/" + $1))?[.size] as? Int) ?? 0) }
+        #expect(journalBytes < size, "journal segments take \(journalBytes) bytes")
+
+        // And it goes on ingesting.
+        try publisher.publish(topic: topic, payload: "{\"ts\":\(now + 1),\"value\":7}")
+        #expect(waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 201) == 201)
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    @Test("the broker restarted mid-run: readings and dead letters exact")
+    func brokerRestartMidRunKeepsReadingsAndDeadLettersExact() throws {
+        let root = TestStack.uniqueTopicRoot("brokerdl")
+        let dbURL = try TestStack.freshDatabase("brokerdl")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms")
+        let daemon = try TestStack.startIngestd(config: config)
+        // All four families, so that each family's dead letters go through the restart.
+        let sim = try Simulator.start(topicRoot: root, count: 24_000, rate: 4_000, duplicates: 0.02, malformed: 0.02,
+                                      families: "sensor,battery,equipment,machine", manifest: manifestURL(root))
+        waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 60, timeout: 30)
+        let restart = try TestStack.restart("mosquitto", downSeconds: 2)
+        #expect(restart.waitForExit(timeout: 120) == 0, "restart failed:\n\(restart.output)")
+        try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [daemon])
+        #expect(daemon.output.contains("connection to the broker lost"), "ingestd never saw the broker go away")
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+    }
+
+    @Test("two instances on a shared subscription, one killed mid-run: exact")
+    func twoSharedInstancesOneKilledMidRunLandExactly() throws {
+        let root = TestStack.uniqueTopicRoot("shared")
+        let dbURL = try TestStack.freshDatabase("shared")
+        let configA = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms",
+                                                mqttExtra: ["shared_group: g\(root)"])
+        let configB = try TestStack.instanceConfig(copying: configA, instance: "b")
+        try TestStack.migrate(config: configA)
+        let a = try TestStack.startIngestd(config: configA)
+        var b = try TestStack.startIngestd(config: configB)
+        let firstB = b
+        let sim = try Simulator.start(topicRoot: root, count: 60_000, rate: 5_000, duplicates: 0.02, malformed: 0.01,
+                                      manifest: manifestURL(root))
+        let reached = waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 20_000, timeout: 60)
+        #expect(b.killHard(), "instance b did not die of SIGKILL")
+        print("killed instance b at \(reached) readings")
+        usleep(2_000_000)  // the broker queues b's share meanwhile
+        b = try TestStack.startIngestd(config: configB)
+        print("instance b replays \(b.journalReplayCount ?? -1) messages from its journal")
+        expectNoCutRecords(b)
+        let manifest = try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [a, firstB, b])
+        #expect(a.terminate() == 0, "instance a did not stop cleanly:\n\(a.output.suffix(3000))")
+        #expect(b.terminate() == 0, "instance b did not stop cleanly:\n\(b.output.suffix(3000))")
+        // Both took a share: a's count of accepted readings is neither none nor all.
+        let stopped = a.output.split(separator: "\n").last { $0.contains("stopped:") } ?? ""
+        let accepted = stopped.range(of: "sensor: accepted=").flatMap { Int(stopped[$0.upperBound...].prefix { $0.isNumber }) } ?? -1
+        print("instance a accepted \(accepted) of \(manifest.expectedUniqueReadings) readings")
+        #expect(accepted > 0 && accepted < manifest.expectedUniqueReadings, "a: \(stopped)")
+    }
+}
+}
