@@ -424,7 +424,7 @@ extension StackTests {
         #expect(probe.writer.abandonedBatches == 0)
     }
 
-    @Test("a stop during an outage gives up the held and the queued batches without settling them, and counts them")
+    @Test("a stop during an outage gives up the held and the queued batches without settling them, an empty one after them included, and counts them")
     func aStopDuringAnOutageGivesUpTheBatchesWithoutSettlingThem() throws {
         // Nothing listens on port 1: every connect is refused at once.
         let probe = WriterProbe(databaseURL: "postgresql://postgres@127.0.0.1:1/nowhere")
@@ -432,6 +432,8 @@ extension StackTests {
         probe.writer.submit(Batch(tables: [Rows([reading("c", 3)])], deadLetters: [letter("t/x")], lastSequence: 2))
         #expect(probe.waitForFailures(2))
         probe.writer.stop(by: .now + .milliseconds(300))
+        // Nothing to write, but settling it would settle the sequence numbers before it.
+        probe.writer.submit(Batch(lastSequence: 3))
         probe.writer.finish()
         #expect(probe.settled.isEmpty)
         #expect(probe.writer.abandonedBatches == 2)

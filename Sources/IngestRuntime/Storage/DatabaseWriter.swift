@@ -61,7 +61,9 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     ///     writer's thread.
     init(config: IngestConfig, logger: Logger, stats: RuntimeStats,
          onCommitted: @escaping @Sendable (Batch, [CommitEffect]) -> Void,
-         onSettled: @escaping @Sendable (_ lastSequence: UInt64?) -> Void = { _ in }) {
+         onSettled: @escaping @Sendable (_ lastSequence: UInt64?) -> Void = { _ in },
+         heartbeat: Heartbeat.Worker? = nil) {
+        self.heartbeat = heartbeat
         self.config = config
         self.logger = logger
         self.stats = stats
@@ -73,7 +75,15 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         thread = WorkerThread(name: "ingestd-writer") { [self] in run() }
     }
 
-    func submit(_ batch: Batch) { queue.push(batch) }
+    /// Hands a batch over, waiting while `capacity` batches wait; `whileWaiting` runs about
+    /// once a second meanwhile (the pipeline's heartbeat: waiting on the writer is not stuck).
+    func submit(_ batch: Batch, whileWaiting: () -> Void = {}) {
+        while queue.push(batch, until: .now + .seconds(1)) == .timedOut { whileWaiting() }
+    }
+
+    /// Beats at least once a second while idle or backing off; a database call that hangs
+    /// stops the beats, and the watchdog restarts ingestd.
+    private let heartbeat: Heartbeat.Worker?
 
     /// From `deadline` on, a batch that is not committed is given up instead of attempted
     /// (again), so that a stop during an outage ends in time. The earliest deadline set wins.
@@ -95,7 +105,8 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     }
 
     private func run() {
-        while let batches = queue.popAll(until: nil) {
+        while let batches = queue.popAll(until: .now + .seconds(1)) {
+            heartbeat?.beat()
             for batch in batches where settle(batch) { onSettled(batch.lastSequence) }
         }
         connection = nil
@@ -129,8 +140,9 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     }
 
     /// Writes `batch` until all of it is committed; false if the stop deadline came first.
+    /// The deadline is checked before anything else: once a batch was given up no later one
+    /// may settle, not even an empty one, since settling a sequence number settles all before it.
     private func settle(_ batch: Batch) -> Bool {
-        guard !batch.isEmpty else { return true }
         var pending = Pending(batch: batch)
         var delay = config.writer.retryMin
         var failures = 0
@@ -139,6 +151,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 abandon(batch, failures: failures)
                 return false
             }
+            if batch.isEmpty { return true }
             do {
                 try advance(&pending)
                 if failures > 0 { logger.notice("database write succeeded after \(failures) failed attempts") }
@@ -164,6 +177,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     }
 
     private func abandon(_ batch: Batch, failures: Int) {
+        guard !batch.isEmpty else { return }
         abandoned.withLock {
             $0.batches += 1
             $0.rows += batch.rowCount
@@ -292,6 +306,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             let step = min(remaining, .milliseconds(100))
             usleep(UInt32(step.wholeMicroseconds))
             remaining -= step
+            heartbeat?.beat()
         }
     }
 }
