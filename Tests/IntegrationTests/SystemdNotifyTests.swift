@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Testing
 import IngestRuntime
 #if canImport(Glibc)
@@ -62,6 +63,36 @@ extension StackTests {
             let stopping = notify.waitFor("STOPPING=1")
             #expect(stopping.contains { $0.contains("STOPPING=1") }, "got \(stopping)")
             #expect(daemon.waitForExit() == 0)
+        }
+
+        @Test("under systemd's watchdog ingestd pings while the pipeline and the writer beat, stops when the writer hangs on a lock, and pings again once it is free")
+        func watchdogFollowsTheWorkersHeartbeats() throws {
+            let root = TestStack.uniqueTopicRoot("watchdog")
+            let dbURL = try TestStack.freshDatabase("watchdog")
+            let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL)
+            try TestStack.migrate(config: config)
+            let notify = try NotifySocket()
+            let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd",
+                                          environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"])
+            let first = notify.waitFor("WATCHDOG=1")
+            #expect(first.contains("WATCHDOG=1"), "got \(first); ingestd log:\n\(daemon.output.suffix(2000))")
+
+            // A DBA's lock: the writer's INSERT waits on it, without a statement timeout.
+            let dba = try PostgresConnection(dbURL)
+            try dba.execute("BEGIN")
+            try dba.execute("LOCK TABLE sensor_readings IN ACCESS EXCLUSIVE MODE")
+            let publisher = try MQTTListener(filter: "\(root)/unused")
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try publisher.publish(topic: "\(root)/s1/l1/sensor/dev1/temp", payload: "{\"ts\":\(now),\"value\":1}")
+            #expect(daemon.waitForOutput("no heartbeat from writer"), "ingestd log:\n\(daemon.output.suffix(2000))")
+            _ = notify.waitFor("nothing", timeout: 1.5)  // drain pings sent before the stall showed
+            let stalled = notify.waitFor("WATCHDOG=1", timeout: 3)
+            #expect(!stalled.contains("WATCHDOG=1"), "pinged while the writer hung: \(stalled)")
+
+            try dba.execute("COMMIT")
+            let again = notify.waitFor("WATCHDOG=1")
+            #expect(again.contains("WATCHDOG=1"), "got \(again); ingestd log:\n\(daemon.output.suffix(2000))")
+            #expect(daemon.terminate() == 0)
         }
     }
 }

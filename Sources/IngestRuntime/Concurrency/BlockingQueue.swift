@@ -26,23 +26,33 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
         items.reserveCapacity(min(capacity, 65_536))
     }
 
+    enum PushResult { case pushed, closed, timedOut }
+
     /// Adds an element, waiting while the queue is full. Returns false once closed.
     @discardableResult
     func push(_ element: Element) -> Bool {
+        push(element, until: nil) == .pushed
+    }
+
+    /// Adds an element, waiting while the queue is full, at most until `deadline`.
+    func push(_ element: Element, until deadline: ContinuousClock.Instant?) -> PushResult {
         lock.lock()
         defer { lock.unlock() }
         let w = weightOf(element)
         // An element heavier than the bound on its own still goes in, alone.
         while (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) && !closed {
             producersWaiting += 1
-            notFull.wait()
+            let signalled = notFull.wait(until: deadline)
             producersWaiting -= 1
+            if !signalled && (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) && !closed {
+                return .timedOut
+            }
         }
-        if closed { return false }
+        if closed { return .closed }
         items.append(element)
         totalWeight += w
         if consumerWaiting { notEmpty.signal() }
-        return true
+        return .pushed
     }
 
     /// Waits until something is queued or `deadline` passes, then takes everything.

@@ -42,6 +42,7 @@ public final class Daemon: Sendable {
         }
 
         let inbox = try openInbox()
+        let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
@@ -58,12 +59,13 @@ public final class Daemon: Sendable {
         }, onSettled: { last in
             // Every entry of the batch is committed: the journal may let go of its messages.
             if let last { inbox.settled(through: last) }
-        })
+        }, heartbeat: heartbeat.worker("writer"))
         // The stop deadline runs from the signal, not from when the writer's turn to stop
         // comes (after the MQTT and pipeline stops); a margin is left for those and the exit.
         let stopTimeout = config.stopTimeout
         stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
-        let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer)
+        let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer,
+                                       heartbeat: heartbeat.worker("pipeline"))
         let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
                                      logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
             notifier.notify("READY=1\nSTATUS=consuming from \(url)")
@@ -75,7 +77,7 @@ public final class Daemon: Sendable {
             ])
         }
         let reporter = ProgressReporter(stats: stats, inbox: inbox, ingress: ingress, publisher: publisher,
-                                        notifier: notifier, logger: logger)
+                                        notifier: notifier, heartbeat: heartbeat, logger: logger)
         var lifecycleLogger = logger.labelled("ingestd.lifecycle")
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

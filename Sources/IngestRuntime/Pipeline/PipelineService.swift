@@ -19,8 +19,11 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
     /// A reloaded config waiting for the end of the current burst.
     private let reloaded = Mutex<IngestConfig?>(nil)
 
-    init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter) {
+    private let heartbeat: Heartbeat.Worker
+
+    init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter, heartbeat: Heartbeat.Worker) {
         self.config = config
+        self.heartbeat = heartbeat
         self.inbox = inbox
         self.stats = stats
         self.writer = writer
@@ -58,7 +61,7 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
         func carryOut() {
             for action in actions {
                 switch action {
-                case .flush(let batch): writer.submit(batch)
+                case .flush(let batch): writer.submit(batch) { heartbeat.beat() }
                 default: delta.apply(action)
                 }
             }
@@ -66,6 +69,7 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
         }
 
         while let messages = inbox.take(until: machine.deadline ?? .now + .seconds(1)) {
+            heartbeat.beat()
             // Before the burst: a message on a route the reload added is taken after the reload was set.
             if let next = reloaded.withLock({ c in defer { c = nil }; return c }) {
                 machine.shutdownRequested(actions: &actions)
