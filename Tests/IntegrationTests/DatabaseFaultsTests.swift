@@ -8,6 +8,7 @@ import Testing
 /// Which errors make a dead letter and which are retried: the SQLSTATE table. Needs no stack.
 @Suite struct PostgresErrorKindTests {
     static let data = [
+        "21000",  // cardinality_violation: ON CONFLICT DO UPDATE touching a row twice
         "22001",  // string_data_right_truncation
         "22003",  // numeric_value_out_of_range
         "22007",  // invalid_datetime_format
@@ -41,7 +42,7 @@ import Testing
     ]
 
     @Test(arguments: data)
-    func dataExceptionsConstraintViolationsAndProgramLimitsAreTheDatasFault(state: String) {
+    func cardinalityDataConstraintAndProgramLimitErrorsAreTheDatasFault(state: String) {
         #expect(PostgresError.kind(ofSQLState: state) == .data)
         #expect(PostgresError(call: "COPY", sqlState: state, message: "refused").kind == .data)
     }
