@@ -39,8 +39,9 @@ extension PostgresConnection {
     /// value always wins. Parsed by libpq itself (`PQconninfoParse`); nothing is connected.
     ///
     /// A value from a `service=` entry of pg_service.conf does not win over these defaults:
-    /// set it in the URL instead.
-    public static func parameters(for conninfo: String,
+    /// set it in the URL instead. `overriding` wins over everything (the caller's own needs,
+    /// such as a stop deadline).
+    public static func parameters(for conninfo: String, overriding: [Parameter] = [],
                                   environment: (String) -> String? = { getenv($0).map { String(cString: $0) } })
         throws(PostgresError) -> [Parameter] {
         var message: UnsafeMutablePointer<CChar>?
@@ -63,6 +64,7 @@ extension PostgresConnection {
         let added = timeoutDefaults.filter { p in
             !set.contains(p.keyword) && (environmentVariable[p.keyword].flatMap(environment)?.isEmpty ?? true)
         }
-        return given + added
+        let overridden = Set(overriding.map(\.keyword))
+        return (given + added).filter { !overridden.contains($0.keyword) } + overriding
     }
 }

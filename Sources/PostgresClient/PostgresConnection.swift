@@ -12,9 +12,10 @@ public final class PostgresConnection {
 
     /// Connects with a conninfo string or a `postgresql://` URL, adding libpq's timeouts and
     /// TCP keepalives where the conninfo sets none (`parameters(for:)`), so that no call
-    /// waits forever for a server that is gone.
-    public init(_ conninfo: String) throws(PostgresError) {
-        let parameters = try Self.parameters(for: conninfo)
+    /// waits forever for a server that is gone. `overriding` replaces what the conninfo says,
+    /// e.g. a shorter `connect_timeout` when a stop deadline is near.
+    public init(_ conninfo: String, overriding: [Parameter] = []) throws(PostgresError) {
+        let parameters = try Self.parameters(for: conninfo, overriding: overriding)
         // C strings that live until PQconnectdbParams returns; both arrays end with NULL.
         let keywords = parameters.map { strdup($0.keyword) } + [nil]
         let values = parameters.map { strdup($0.value) } + [nil]

@@ -102,6 +102,13 @@ import Testing
         #expect(p["keepalives"] == "1")
     }
 
+    @Test func anOverrideWinsOverTheURLAndTheEnvironment() throws {
+        let list = try PostgresConnection.parameters(for: "postgresql://db/x?connect_timeout=30",
+                                                     overriding: [PostgresConnection.Parameter("connect_timeout", "3")],
+                                                     environment: { $0 == "PGCONNECT_TIMEOUT" ? "60" : nil })
+        #expect(list.filter { $0.keyword == "connect_timeout" } == [PostgresConnection.Parameter("connect_timeout", "3")])
+    }
+
     @Test func anInvalidConninfoIsAnErrorThatSaysSo() {
         #expect {
             _ = try PostgresConnection.parameters(for: "host=db dbname", environment: { _ in nil })

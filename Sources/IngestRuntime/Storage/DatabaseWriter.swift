@@ -275,7 +275,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             if partitioned && ContinuousClock.now >= nextPartitionCheck { try ensurePartitions(connection) }
             return writer
         }
-        let c = try PostgresConnection(config.database.url)
+        let c = try PostgresConnection(config.database.url, overriding: connectTimeoutBeforeStopDeadline())
         try c.execute("SET synchronous_commit = on; SET client_min_messages = warning")
         let layout = try c.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil
         guard let layout else {
@@ -289,6 +289,17 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         connection = c
         writer = w
         return w
+    }
+
+    /// Once a stop deadline is set, a connect may not wait past it for longer than libpq's
+    /// shortest `connect_timeout` (2 s; libpq raises smaller values to 2).
+    private func connectTimeoutBeforeStopDeadline() -> [PostgresConnection.Parameter] {
+        guard let deadline = stopDeadline.withLock({ $0 }) else { return [] }
+        let seconds = max(2, ContinuousClock.now.duration(to: deadline).components.seconds + 1)
+        let configured = (try? PostgresConnection.parameters(for: config.database.url))?
+            .first { $0.keyword == "connect_timeout" }.flatMap { Int64($0.value) }
+        if let configured, configured > 0, configured <= seconds { return [] }
+        return [PostgresConnection.Parameter("connect_timeout", String(seconds))]
     }
 
     private func ensurePartitions(_ c: PostgresConnection) throws {
