@@ -107,14 +107,16 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     private func run() {
         while let batches = queue.popAll(until: .now + .seconds(1)) {
             heartbeat?.beat()
-            for batch in batches where settle(batch) { onSettled(batch.lastSequence) }
+            for batch in batches {
+                if settle(batch) { onSettled(batch.lastSequence) }
+            }
         }
         connection = nil
         writer = nil
         let given = abandoned.withLock { $0 }
         if given.batches > 0 {
-            logger.critical("stopped with the database unreachable: \(given.batches) batches (\(given.rows) rows, \(given.deadLetters) dead letters) were not written",
-                            metadata: ["error": "\(given.lastError)"])
+            logger.critical("stopped before the database took everything: \(given.batches) batches (\(given.rows) rows, \(given.deadLetters) dead letters) were not written",
+                            metadata: ["last_error": "\(given.lastError)"])
         }
     }
 
