@@ -263,7 +263,8 @@ struct EquipmentPlan {
         let payload = switch kind {
         case "unknown_state": "{\"state\":\"purple\",\"changed_at\":\"\(now)\",\(rest)}"
         case "bad_json": "{\"state\":\"red\",\"changed_at\":\"\(now)\",\"worker\":"
-        case "bad_changed_at": "{\"state\":\"red\",\"changed_at\":\"yesterday\",\(rest)}"
+        // Numbered: an exact repeat would be a redelivery to ingestd (one dead letter, not two).
+        case "bad_changed_at": "{\"state\":\"red\",\"changed_at\":\"yesterday #\(malformedMessages)\",\(rest)}"
         default: "{\"equipment\":\"eq999999\",\"state\":\"red\",\"changed_at\":\"\(now)\",\(rest)}"
         }
         return PublishPlan.Message(topic: topic(eq), payload: payload)

@@ -116,7 +116,7 @@ public final class Daemon: Sendable {
         (inbox as? Journal)?.close()
         let final = stats.snapshot
         logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
-        guard writer.abandonedRows > 0 else { return 0 }
+        guard writer.abandonedBatches > 0 else { return 0 }
         if config.journal.enabled {
             logger.notice("what the database did not take before the stop deadline stays in the journal; it is written at the next start",
                           metadata: ["backlog_messages": "\(inbox.backlog.messages)"])
