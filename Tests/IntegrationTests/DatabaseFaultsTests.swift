@@ -181,29 +181,9 @@ extension StackTests {
         #expect(run.sim.waitForExit() == 0, "simulator failed:\n\(run.sim.output)", sourceLocation: sourceLocation)
         let manifest = try Simulator.readManifest(run.manifest)
         #expect(manifest.acknowledged == manifest.published, sourceLocation: sourceLocation)
-        let families = try #require(manifest.families, sourceLocation: sourceLocation)
-        let sensor = try #require(families["sensor"]), battery = try #require(families["battery"])
-        let board = try #require(families["equipment_state"]), events = try #require(families["machine_event"])
-        let expected: [(String, String)] = [
-            ("SELECT count(*) FROM sensor_readings", "\(sensor.rows ?? -1)"),
-            ("SELECT count(*) FROM battery_readings", "\(battery.rows ?? -1)"),
-            ("SELECT count(*) FROM equipment_state_history", "\(board.historyRows ?? -1)"),
-            ("SELECT count(*) FROM equipment_state_current", "\(board.current?.count ?? -1)"),
-            ("SELECT count(*) FROM machine_events", "\(events.rows ?? -1)"),
-            ("SELECT coalesce(sum(defect_count) FILTER (WHERE defect_count >= 0), 0) FROM machine_events", "\(events.defectSum ?? -1)"),
-            ("SELECT count(*) FROM dead_letters", "\(manifest.expectedDeadLetters)"),
-        ]
-        for (sql, want) in expected {
-            #expect(waitFor(dbURL, sql, equals: want, timeout: 90) == want, "\(sql); ingestd log:\n\(daemon.output.suffix(2000))",
-                    sourceLocation: sourceLocation)
-        }
-        for (family, f) in families {
-            let got = value(dbURL, "SELECT count(*) FROM dead_letters WHERE family = '\(family)'")
-            #expect(got == "\(f.deadLetters ?? -1)", "dead letters of \(family)", sourceLocation: sourceLocation)
-        }
-        // A moment more, so that an overshoot would show.
-        usleep(500_000)
-        #expect(value(dbURL, "SELECT count(*) FROM dead_letters") == "\(manifest.expectedDeadLetters)", sourceLocation: sourceLocation)
+        let wrong = ManifestTables(manifest).mismatches(databaseURL: dbURL, timeout: 90)
+        #expect(wrong.isEmpty, "\(wrong.joined(separator: "; "))\ningestd log:\n\(daemon.output.suffix(2000))",
+                sourceLocation: sourceLocation)
         #expect(value(dbURL, "SELECT count(*) FROM dead_letters WHERE reason_code = 'database_refused'") == "0",
                 "no row may be blamed for the database's state", sourceLocation: sourceLocation)
     }
