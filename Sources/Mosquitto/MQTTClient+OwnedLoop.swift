@@ -85,15 +85,17 @@ extension MQTTClient {
             }
             let fd = mosquitto_socket(handle)
             guard fd >= 0 else { open = false; continue }
+            runPendingWork()
             var events = Int16(POLLIN)
             if mosquitto_want_write(handle) { events |= Int16(POLLOUT) }
-            var pfd = pollfd(fd: fd, events: events, revents: 0)
-            // A short timeout: keepalive and stop requests are checked at least this often, and
-            // a packet another thread queued while this one was in a callback waits no longer.
-            if poll(&pfd, 1, 50) > 0, pfd.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+            var pfds = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            // A short timeout: keepalive and stop requests are checked at least this often; work
+            // handed over by `onLoop` (publishes from other threads) wakes the poll at once.
+            if poll(&pfds, 2, 50) > 0, pfds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 open = readAvailablePackets(loop)
             }
             if loop.abandonRequested { return }
+            if open { runPendingWork() }
             // Write what is queued: PUBACKs of the burst just read, and packets other threads
             // queued (publishes, DISCONNECT), which wait at most one poll timeout.
             if open && mosquitto_want_write(handle) {

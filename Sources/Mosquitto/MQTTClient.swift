@@ -1,4 +1,5 @@
 internal import CMosquitto
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,6 +57,18 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
 
     let handle: OpaquePointer
     private let handlers: Handlers
+    /// Work handed to the network thread (`onLoop`), and the pipe that wakes it for it.
+    let work = Mutex<[@Sendable () -> Void]>([])
+    private let wakePipe: (read: Int32, write: Int32) = {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return (-1, -1) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        return (fds[0], fds[1])
+    }()
+    var wakeFD: Int32 { wakePipe.read }
     public let options: Options
     private var ownedLoop: OwnedLoop?
 
@@ -138,6 +151,39 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
     deinit {
         stop(force: true)
         mosquitto_destroy(handle)
+        close(wakePipe.read)
+        close(wakePipe.write)
+    }
+
+    /// Runs `body` on the network thread, between two reads, and returns at once. Seen with
+    /// libmosquitto 2.0.11: QoS 1 publishes queued from another thread while the network
+    /// thread handles incoming messages sometimes reached the broker as garbage (it dropped
+    /// the connection, "out of memory"); on the network thread the handle is used by one
+    /// thread only.
+    public func onLoop(_ body: @escaping @Sendable () -> Void) {
+        work.withLock { $0.append(body) }
+        var one: UInt8 = 1
+        _ = write(wakePipe.write, &one, 1)  // full pipe: the loop has a wake-up pending anyway
+    }
+
+    /// Sends a message from the network thread (`onLoop`); `sent` gets its message id, or
+    /// the error.
+    public func send(_ message: MQTTMessage, sent: @escaping @Sendable (Result<Int32, MosquittoError>) -> Void = { _ in }) {
+        onLoop { [self] in
+            do throws(MosquittoError) {
+                sent(.success(try publish(topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain)))
+            } catch {
+                sent(.failure(error))
+            }
+        }
+    }
+
+    /// Runs the work handed over by `onLoop`; on the network thread.
+    func runPendingWork() {
+        var drain = [UInt8](repeating: 0, count: 256)
+        while read(wakePipe.read, &drain, drain.count) == drain.count {}
+        let jobs = work.withLock { w in defer { w = [] }; return w }
+        for job in jobs { job() }
     }
 
     /// Starts the network thread, which connects (retrying with backoff while the broker is
@@ -181,8 +227,12 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
 
     /// Sends DISCONNECT; the session stays on the broker when `cleanSession` is false.
     public func disconnect() {
-        ownedLoop?.requestDisconnect()
-        _ = mosquitto_disconnect(handle)
+        guard let loop = ownedLoop else {
+            _ = mosquitto_disconnect(handle)
+            return
+        }
+        loop.requestDisconnect()
+        onLoop { [self] in _ = mosquitto_disconnect(handle) }
     }
 
     /// Waits up to `timeout` for the network thread to end (after `disconnect()`); true if it did.

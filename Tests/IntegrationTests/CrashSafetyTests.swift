@@ -133,6 +133,29 @@ extension StackTests {
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
     }
 
+    @Test("a database outage longer than the journal holds: ingestd fills the journal to journal.max_bytes, says it stopped reading from the broker, which queues the rest, and drains it all exactly once the database is back")
+    func journalFullDuringAnOutageStopsReadingThenDrainsExactly() throws {
+        let root = TestStack.uniqueTopicRoot("jfull")
+        let dbURL = try TestStack.freshDatabase("jfull")
+        // 64 KiB segments, 1 MiB in all: about 5,000 readings.
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "100ms",
+                                               journalExtra: ["segment_bytes: 65536", "max_bytes: 1048576"])
+        let journal = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("journal").path
+        let daemon = try TestStack.startIngestd(config: config)
+        let outage = try TestStack.restartInBackground("postgres", downSeconds: 25)
+        #expect(waitForDatabase(dbURL, up: false, timeout: 60), "PostgreSQL did not go down: \(log(outage))")
+        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 4_000, duplicates: 0.02, malformed: 0.01,
+                                      manifest: manifestURL(root))
+        #expect(daemon.waitForOutput("journal full", timeout: 30), "ingestd log:\n\(daemon.output.suffix(3000))")
+        let held = JournalFiles.records(in: journal)
+        print("records in the full journal: \(held) of 20,000 published")
+        #expect(held < 20_000, "the journal did not stop at its bound")
+        #expect(waitForDatabase(dbURL, up: true, timeout: 120), "PostgreSQL did not come back: \(log(outage))")
+        try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [daemon])
+        #expect(daemon.output.contains("journal has room again"), "ingestd never said it reads again")
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+    }
+
     /// libmosquitto 2.0 reads a whole PUBLISH into one buffer and copies its payload into a
     /// second before any callback sees it: that much any libmosquitto client pays, ingestd
     /// included (the broker's `message_size_limit` in config/mosquitto.conf is what bounds it).

@@ -8,9 +8,9 @@ import Synchronization
 /// filter (as a member of `mqtt.shared_group` when set). Each message is stamped (receipt
 /// time, sequence number) and put into the inbox — the journal — before its PUBACK goes out;
 /// a payload over the bound is kept as its first bytes and its size, never copied whole.
-/// On graceful shutdown it stops consuming first: retained `offline` status, a clean
-/// DISCONNECT, the network loop stopped; a message that could no longer be kept is refused
-/// (the connection dropped unacknowledged), so the broker delivers it again next time.
+/// The session ends last, after the writer (`SessionCloser`): retained `offline` status, a
+/// clean DISCONNECT; a message that can no longer be kept then is refused (the connection
+/// dropped unacknowledged), so the broker delivers it again next time.
 final class IngressService: Service, Sendable {
     private let config: IngestConfig
     private let url: MQTTURL
@@ -50,44 +50,76 @@ final class IngressService: Service, Sendable {
         let new = Router(routes: config.routes).subscriptionFilters(sharedGroup: self.config.mqtt.sharedGroup)
         let old = filters.withLock { f in defer { f = new }; return f }
         guard new != old, isConnected else { return }
-        publisher.withClient { client in
-            for filter in new where !old.contains(filter) {
-                do {
-                    let mid = try client.subscribe(filter, qos: 1)
-                    subscriptions.withLock { _ = $0.pending.insert(mid) }
-                } catch {
-                    logger.error("subscribe failed: \(error)")
-                }
+        publisher.withClient { mqtt in mqtt.onLoop { [self] in reloadSubscriptions(mqtt, old: old, new: new) } }
+    }
+
+    /// On the network thread: subscribes to the new filters and unsubscribes from dropped ones.
+    private func reloadSubscriptions(_ client: MQTTClient, old: [String], new: [String]) {
+        for filter in new where !old.contains(filter) {
+            do {
+                let mid = try client.subscribe(filter, qos: 1)
+                subscriptions.withLock { _ = $0.pending.insert(mid) }
+            } catch {
+                logger.error("subscribe failed: \(error)")
             }
-            for filter in old where !new.contains(filter) {
-                do {
-                    try client.unsubscribe(filter)
-                    logger.info("unsubscribed", metadata: ["filter": "\(filter)"])
-                } catch {
-                    logger.error("unsubscribe failed: \(error)")
-                }
+        }
+        for filter in old where !new.contains(filter) {
+            do {
+                try client.unsubscribe(filter)
+                logger.info("unsubscribed", metadata: ["filter": "\(filter)"])
+            } catch {
+                logger.error("unsubscribe failed: \(error)")
             }
         }
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
 
+    private let client = Mutex<MQTTClient?>(nil)
+
+    /// Connects and consumes until graceful shutdown. With the journal, the session stays up
+    /// until `SessionCloser` ends it after the writer: messages that arrive meanwhile are kept
+    /// in the journal for the next start (the pipeline no longer takes), and — what this is
+    /// for — the dead letters and state changes of the last batches are still published (their
+    /// QoS 1 acknowledgements must be read, so reading cannot simply stop). Without the
+    /// journal nothing could keep them: the session ends at once.
     func run() async throws {
         let mqtt = try MQTTClient(options: options(), handlers: handlers())
+        client.withLock { $0 = mqtt }
         publisher.attach(mqtt)
         mqtt.start()
         try? await gracefulShutdown()
+        if !(inbox is Journal) { await closeSession() }
+    }
+
+    /// The end of the session, after everything was written and published: retained
+    /// `offline` status, a clean DISCONNECT, the network loop stopped.
+    func closeSession() async {
+        guard let mqtt = client.withLock({ $0 }) else { return }
         let wasConnected = isConnected
         if wasConnected { publisher.publish(status("offline")) }
-        await offThread("ingestd-mqtt-stop") { [inbox] in
+        await offThread("ingestd-mqtt-stop") { [inbox, publisher, logger] in
+            if wasConnected {
+                let left = publisher.waitForAcknowledgements(timeout: .seconds(2))
+                if left > 0 { logger.warning("disconnecting with \(left) published messages not acknowledged by the broker") }
+            }
             mqtt.disconnect()
-            // A message waiting for room in the inbox holds the network thread: after a moment,
-            // refuse it, so that the loop ends (that message is redelivered next session).
-            if !mqtt.waitForLoopEnd(timeout: .seconds(1)) { inbox.closeIntake() }
-            mqtt.stop(force: !wasConnected)
+            let ended = mqtt.waitForLoopEnd(timeout: .seconds(1))
             inbox.closeIntake()
+            mqtt.stop(force: !ended || !wasConnected)
         }
         publisher.attach(nil)
+        client.withLock { $0 = nil }
+    }
+
+    /// Started first and so stopped last: closes the MQTT session after the writer finished.
+    struct SessionCloser: Service {
+        let ingress: IngressService
+
+        func run() async throws {
+            try? await gracefulShutdown()
+            await ingress.closeSession()
+        }
     }
 
     func status(_ state: String, counters: FateCounters? = nil) -> OutboundMessage {
@@ -153,6 +185,7 @@ final class IngressService: Service, Sendable {
             logger.info("subscribed", metadata: ["filters": "\(filters.withLock { $0 }.joined(separator: " "))", "qos": "\(granted.first ?? 1)"])
             if first { onSubscribed() }
         }
+        handlers.onPublish = { [publisher] mid in publisher.acknowledged(mid) }
         handlers.onDisconnect = { [self] rc in
             connected.store(false, ordering: .relaxed)
             subscriptions.withLock { $0.pending = [] }

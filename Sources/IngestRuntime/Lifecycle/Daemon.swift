@@ -10,9 +10,10 @@ import Glibc
 #endif
 
 /// `ingestd run`: migrates (when configured), then runs the services in one `ServiceGroup`
-/// until SIGTERM or SIGINT (`StopSignals`). Start order: writer, pipeline, MQTT ingress, progress reporter;
-/// shutdown in reverse: stop reporting, stop consuming (offline status, DISCONNECT), drain the
-/// pipeline into its last batch, flush and commit every batch.
+/// until SIGTERM or SIGINT (`StopSignals`). Start order: MQTT session closer, writer,
+/// pipeline, MQTT ingress, progress reporter; shutdown in reverse: stop reporting, hand the
+/// pipeline's last batch over (it stops taking from the journal), commit and publish what the
+/// database takes before the deadline, then offline status and DISCONNECT.
 public final class Daemon: Sendable {
     public static let version = "0.2.0"
 
@@ -81,7 +82,8 @@ public final class Daemon: Sendable {
         var lifecycleLogger = logger.labelled("ingestd.lifecycle")
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [WriterService(writer: writer, stopTimeout: config.stopTimeout), pipeline, ingress, reporter],
+            services: [IngressService.SessionCloser(ingress: ingress), WriterService(writer: writer, stopTimeout: config.stopTimeout),
+                       pipeline, ingress, reporter],
             logger: lifecycleLogger))
         stop.attach(group)
         if let reloadConfig {
