@@ -95,7 +95,7 @@ extension MQTTClient {
                 open = readAvailablePackets(loop)
             }
             if loop.abandonRequested { return }
-            if open { runPendingWork() }
+            if open { runPendingWork(drainWakeUps: pfds[1].revents & Int16(POLLIN) != 0) }
             // Write what is queued: PUBACKs of the burst just read, and packets other threads
             // queued (publishes, DISCONNECT), which wait at most one poll timeout.
             if open && mosquitto_want_write(handle) {

@@ -178,11 +178,15 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         }
     }
 
-    /// Runs the work handed over by `onLoop`; on the network thread.
-    func runPendingWork() {
-        var drain = [UInt8](repeating: 0, count: 256)
-        while read(wakePipe.read, &drain, drain.count) == drain.count {}
+    /// Runs the work handed over by `onLoop`; on the network thread. `drainWakeUps` when the
+    /// pipe is readable (a read per loop turn would cost a system call per burst for nothing).
+    func runPendingWork(drainWakeUps: Bool = false) {
+        if drainWakeUps {
+            var drain = [UInt8](repeating: 0, count: 256)
+            while read(wakePipe.read, &drain, drain.count) == drain.count {}
+        }
         let jobs = work.withLock { w in defer { w = [] }; return w }
+        guard !jobs.isEmpty else { return }
         for job in jobs { job() }
     }
 
