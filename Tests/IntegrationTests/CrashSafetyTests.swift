@@ -7,23 +7,6 @@ import Testing
 /// one of two instances killed: every run still lands exactly as the simulator's manifest says.
 extension StackTests {
 @Suite struct CrashSafetyTests {
-    func count(_ dbURL: String, _ sql: String) -> Int {
-        guard let db = try? PostgresConnection(dbURL), let value = try? db.execute(sql).value(0, 0) else { return -1 }
-        return Int(value ?? "") ?? -1
-    }
-
-    /// Waits until `sql` counts at least `atLeast` or `timeout` seconds pass; the last count.
-    @discardableResult
-    func waitForCount(_ dbURL: String, _ sql: String, atLeast: Int, timeout: Double = 60) -> Int {
-        let deadline = Date().addingTimeInterval(timeout)
-        var value = count(dbURL, sql)
-        while value < atLeast && Date() < deadline {
-            usleep(100_000)
-            value = count(dbURL, sql)
-        }
-        return value
-    }
-
     /// Waits until the database accepts connections (`up`) or refuses them; false on timeout.
     func waitForDatabase(_ dbURL: String, up: Bool, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -73,7 +56,7 @@ extension StackTests {
                                       devices: 200, manifest: manifestURL(root))
         var replayed: [Int] = []
         for threshold in [40_000, 90_000, 140_000] {
-            let reached = waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: threshold, timeout: 120)
+            let reached = TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: threshold, timeout: 120)
             #expect(reached >= threshold, "only \(reached) readings before the kill; ingestd log:\n\(daemon.output.suffix(3000))")
             #expect(daemon.killHard(), "ingestd did not die of SIGKILL")
             print("killed ingestd at \(reached) readings")
@@ -171,7 +154,7 @@ extension StackTests {
         let publisher = try MQTTListener(filter: "\(root)/unused")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for i in 0..<200 { try publisher.publish(topic: topic, payload: "{\"ts\":\(now - 1000 + Int64(i)),\"value\":\(i)}") }
-        #expect(waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 200) == 200)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 200) == 200)
         let before = try #require(daemon.peakResidentKiB)
 
         let size = 50 * 1024 * 1024
@@ -191,7 +174,7 @@ extension StackTests {
                                    label: "mosquitto_pub")
         #expect(pub.waitForExit(timeout: 120) == 0, "mosquitto_pub failed:\n\(pub.output)")
 
-        let landed = waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 1, timeout: 60)
+        let landed = TestStack.waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 1, timeout: 60)
         #expect(landed == 1, "ingestd log:\n\(daemon.output.suffix(3000))")
         let row = try PostgresConnection(dbURL).execute(
             "SELECT reason_code, family, topic, payload_size, octet_length(payload) FROM dead_letters").rows.first
@@ -212,7 +195,7 @@ extension StackTests {
 
         // And it goes on ingesting.
         try publisher.publish(topic: topic, payload: "{\"ts\":\(now + 1),\"value\":7}")
-        #expect(waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 201) == 201)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 201) == 201)
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
         try? FileManager.default.removeItem(at: file)
     }
@@ -226,7 +209,7 @@ extension StackTests {
         // All four families, so that each family's dead letters go through the restart.
         let sim = try Simulator.start(topicRoot: root, count: 24_000, rate: 4_000, duplicates: 0.02, malformed: 0.02,
                                       families: "sensor,battery,equipment,machine", manifest: manifestURL(root))
-        waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 60, timeout: 30)
+        TestStack.waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: 60, timeout: 30)
         let restart = try TestStack.restart("mosquitto", downSeconds: 2)
         #expect(restart.waitForExit(timeout: 120) == 0, "restart failed:\n\(restart.output)")
         try expectExact(sim, manifest: manifestURL(root), dbURL: dbURL, logs: [daemon])
@@ -247,7 +230,7 @@ extension StackTests {
         let firstB = b
         let sim = try Simulator.start(topicRoot: root, count: 60_000, rate: 5_000, duplicates: 0.02, malformed: 0.01,
                                       manifest: manifestURL(root))
-        let reached = waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 20_000, timeout: 60)
+        let reached = TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: 20_000, timeout: 60)
         #expect(b.killHard(), "instance b did not die of SIGKILL")
         print("killed instance b at \(reached) readings")
         usleep(2_000_000)  // the broker queues b's share meanwhile

@@ -6,21 +6,6 @@ extension StackTests {
 /// SIGHUP: ingestd reads its config file again and takes over routes and limits without
 /// losing what it holds; a config with errors is refused and the running one stays.
 @Suite struct ReloadTests {
-    func count(_ url: String, _ sql: String) throws -> Int {
-        Int(try PostgresConnection(url).execute(sql).rows.first?[0] ?? "") ?? -1
-    }
-
-    /// Polls `sql` until it returns `expected` or 30 s pass.
-    func waitForCount(_ url: String, _ sql: String, _ expected: Int) throws -> Int {
-        let deadline = Date().addingTimeInterval(30)
-        var now = try count(url, sql)
-        while now != expected && Date() < deadline {
-            usleep(200_000)
-            now = try count(url, sql)
-        }
-        return now
-    }
-
     @Test("SIGHUP takes over a new route and a new payload bound; a config with an error is refused with its file and line, and the running one stays")
     func hangUpReloadsRoutesAndRefusesABadConfig() throws {
         let root = TestStack.uniqueTopicRoot("reload")
@@ -45,9 +30,9 @@ extension StackTests {
         usleep(500_000)  // the SUBACK of the new filter
         try publisher.publish(topic: "\(root)/s1/l1/gauge/g1/pressure", payload: "{\"ts\":\(now),\"value\":1.5}")
         try publisher.publish(topic: "\(root)/s1/l1/sensor/d1/temp", payload: "{\"ts\":\(now),\"value\":2.5,\"unit\":\"\(String(repeating: "C", count: 300))\"}")
-        #expect(try waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE device = 'g1'", 1) == 1,
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE device = 'g1'", atLeast: 1) == 1,
                 "ingestd log:\n\(daemon.output.suffix(3000))")
-        #expect(try waitForCount(dbURL, "SELECT count(*) FROM dead_letters WHERE reason_code = 'payload_too_large'", 1) == 1)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM dead_letters WHERE reason_code = 'payload_too_large'", atLeast: 1) == 1)
 
         // A broken file: refused, named by file and line; the running config stays.
         try (original + "\n" + gaugeRoute + "\n  max_payload_bites: 5\n").write(toFile: config, atomically: true, encoding: .utf8)
@@ -56,7 +41,7 @@ extension StackTests {
         #expect(daemon.output.contains("\(config):"), "the refusal names the file")
         #expect(daemon.output.contains("max_payload_bites"), "the refusal names the key")
         try publisher.publish(topic: "\(root)/s1/l1/gauge/g2/pressure", payload: "{\"ts\":\(now),\"value\":3.5}")
-        #expect(try waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE device = 'g2'", 1) == 1)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE device = 'g2'", atLeast: 1) == 1)
         #expect(daemon.terminate() == 0)
     }
 
@@ -79,11 +64,11 @@ extension StackTests {
         }
         #expect(sim.waitForExit() == 0, "simulator:\n\(sim.output)")
         let manifest = try Simulator.readManifest(manifestURL)
-        let readings = try waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", manifest.expectedUniqueReadings)
+        let readings = TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: manifest.expectedUniqueReadings)
         usleep(500_000)
-        let again = try count(dbURL, "SELECT count(*) FROM sensor_readings")
+        let again = TestStack.count(dbURL, "SELECT count(*) FROM sensor_readings")
         #expect(readings == manifest.expectedUniqueReadings && again == readings, "ingestd log:\n\(daemon.output.suffix(3000))")
-        #expect(try count(dbURL, "SELECT count(*) FROM dead_letters") == manifest.expectedDeadLetters)
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM dead_letters") == manifest.expectedDeadLetters)
         #expect(daemon.output.contains("reloaded: writer.batch_size"))
         #expect(daemon.terminate() == 0)
     }

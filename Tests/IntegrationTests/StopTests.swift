@@ -3,13 +3,9 @@ import PostgresClient
 import Testing
 
 extension StackTests {
-/// SIGTERM: stop reading, commit what the database takes, publish what the commits changed,
+/// SIGTERM: stop taking from the journal, commit what the database takes, publish what the commits changed,
 /// then the offline status and DISCONNECT — in that order.
 @Suite struct StopTests {
-    func deadLetters(_ url: String) throws -> Int {
-        Int(try PostgresConnection(url).execute("SELECT count(*) FROM dead_letters").rows.first?[0] ?? "") ?? -1
-    }
-
     @Test("at SIGTERM every dead letter the last batches commit is also published before ingestd disconnects; the rest follows at the next start")
     func deadLettersOfTheLastBatchesArePublishedBeforeTheDisconnect() throws {
         let root = TestStack.uniqueTopicRoot("stoppub")
@@ -27,7 +23,7 @@ extension StackTests {
         }
         usleep(500_000)  // in the journal and in the pipeline's pending batch, not yet committed
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
-        let stored = try deadLetters(dbURL)
+        let stored = TestStack.count(dbURL, "SELECT count(*) FROM dead_letters")
         #expect(stored > 0, "the pending batch was not committed at the stop:\n\(daemon.output.suffix(3000))")
         #expect(listener.waitFor(count: stored, onTopicPrefix: "\(root)/ingestd/deadletter/"),
                 "\(stored) dead letters stored but \(listener.count(onTopicPrefix: "\(root)/ingestd/deadletter/")) published; ingestd log:\n\(daemon.output.suffix(4000))")
@@ -35,7 +31,7 @@ extension StackTests {
         daemon = try TestStack.startIngestd(config: config)
         #expect(listener.waitFor(count: 50, onTopicPrefix: "\(root)/ingestd/deadletter/"))
         usleep(500_000)
-        #expect(try deadLetters(dbURL) == 50)
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM dead_letters") == 50)
         #expect(listener.count(onTopicPrefix: "\(root)/ingestd/deadletter/") == 50)
         #expect(daemon.terminate() == 0)
     }

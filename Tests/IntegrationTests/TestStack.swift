@@ -120,3 +120,23 @@ enum TestStack {
         return file.path
     }
 }
+
+extension TestStack {
+    /// The count `sql` returns; -1 when the database or the query fails.
+    static func count(_ dbURL: String, _ sql: String) -> Int {
+        guard let db = try? PostgresConnection(dbURL), let value = try? db.execute(sql).value(0, 0) else { return -1 }
+        return Int(value ?? "") ?? -1
+    }
+
+    /// Waits until `sql` counts at least `atLeast` or `timeout` seconds pass; the last count.
+    @discardableResult
+    static func waitForCount(_ dbURL: String, _ sql: String, atLeast: Int, timeout: Double = 60) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        var value = count(dbURL, sql)
+        while value < atLeast && Date() < deadline {
+            usleep(100_000)
+            value = count(dbURL, sql)
+        }
+        return value
+    }
+}

@@ -40,13 +40,12 @@ final class BlockingQueue<Element>: @unchecked Sendable {  // all state is guard
         defer { lock.unlock() }
         let w = weightOf(element)
         // An element heavier than the bound on its own still goes in, alone.
-        while (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) && !closed {
+        func full() -> Bool { !closed && (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) }
+        while full() {
             producersWaiting += 1
             let signalled = notFull.wait(until: deadline)
             producersWaiting -= 1
-            if !signalled && (items.count >= capacity || (!items.isEmpty && totalWeight + w > maxWeight)) && !closed {
-                return .timedOut
-            }
+            if !signalled && full() { return .timedOut }
         }
         if closed { return .closed }
         items.append(element)

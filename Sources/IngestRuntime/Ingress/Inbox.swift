@@ -28,6 +28,13 @@ protocol Inbox: AnyObject, Sendable {
 
     /// Messages and bytes held and not yet settled.
     var backlog: InboxBacklog { get }
+
+    /// What it holds outlives the process (the journal): what is not taken or not settled at
+    /// a stop is there at the next start.
+    var isDurable: Bool { get }
+
+    /// After the pipeline and the writer stopped: the last sync, files closed.
+    func close()
 }
 
 struct InboxBacklog: Sendable, Equatable {

@@ -50,19 +50,23 @@ final class IngressService: Service, Sendable {
         let new = Router(routes: config.routes).subscriptionFilters(sharedGroup: self.config.mqtt.sharedGroup)
         let old = filters.withLock { f in defer { f = new }; return f }
         guard new != old, isConnected else { return }
-        publisher.withClient { mqtt in mqtt.onLoop { [self] in reloadSubscriptions(mqtt, old: old, new: new) } }
+        guard let mqtt = publisher.attached else { return }
+        mqtt.onLoop { [self] in reloadSubscriptions(mqtt, old: old, new: new) }
+    }
+
+    /// On the network thread: subscribes to a filter at QoS 1; its SUBACK is then awaited.
+    private func subscribe(_ filter: String, on client: MQTTClient) {
+        do {
+            let mid = try client.subscribe(filter, qos: 1)
+            subscriptions.withLock { _ = $0.pending.insert(mid) }
+        } catch {
+            logger.error("subscribe failed: \(error)")
+        }
     }
 
     /// On the network thread: subscribes to the new filters and unsubscribes from dropped ones.
     private func reloadSubscriptions(_ client: MQTTClient, old: [String], new: [String]) {
-        for filter in new where !old.contains(filter) {
-            do {
-                let mid = try client.subscribe(filter, qos: 1)
-                subscriptions.withLock { _ = $0.pending.insert(mid) }
-            } catch {
-                logger.error("subscribe failed: \(error)")
-            }
-        }
+        for filter in new where !old.contains(filter) { subscribe(filter, on: client) }
         for filter in old where !new.contains(filter) {
             do {
                 try client.unsubscribe(filter)
@@ -75,8 +79,6 @@ final class IngressService: Service, Sendable {
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
 
-    private let client = Mutex<MQTTClient?>(nil)
-
     /// Connects and consumes until graceful shutdown. With the journal, the session stays up
     /// until `SessionCloser` ends it after the writer: messages that arrive meanwhile are kept
     /// in the journal for the next start (the pipeline no longer takes), and — what this is
@@ -85,17 +87,16 @@ final class IngressService: Service, Sendable {
     /// journal nothing could keep them: the session ends at once.
     func run() async throws {
         let mqtt = try MQTTClient(options: options(), handlers: handlers())
-        client.withLock { $0 = mqtt }
         publisher.attach(mqtt)
         mqtt.start()
         try? await gracefulShutdown()
-        if !(inbox is Journal) { await closeSession() }
+        if !inbox.isDurable { await closeSession() }
     }
 
     /// The end of the session, after everything was written and published: retained
     /// `offline` status, a clean DISCONNECT, the network loop stopped.
     func closeSession() async {
-        guard let mqtt = client.withLock({ $0 }) else { return }
+        guard let mqtt = publisher.attached else { return }
         let wasConnected = isConnected
         if wasConnected { publisher.publish(status("offline")) }
         await offThread("ingestd-mqtt-stop") { [inbox, publisher, logger] in
@@ -109,7 +110,6 @@ final class IngressService: Service, Sendable {
             mqtt.stop(force: !ended || !wasConnected)
         }
         publisher.attach(nil)
-        client.withLock { $0 = nil }
     }
 
     /// Started first and so stopped last: closes the MQTT session after the writer finished.
@@ -157,16 +157,8 @@ final class IngressService: Service, Sendable {
             }
             connected.store(true, ordering: .relaxed)
             logger.info("connected", metadata: ["broker": "\(url)", "client_id": "\(config.mqtt.clientID)"])
-            let filters = filters.withLock { $0 }
-            publisher.withClient { client in
-                for filter in filters {
-                    do {
-                        let mid = try client.subscribe(filter, qos: 1)
-                        subscriptions.withLock { _ = $0.pending.insert(mid) }
-                    } catch {
-                        logger.error("subscribe failed: \(error)")
-                    }
-                }
+            if let client = publisher.attached {
+                for filter in filters.withLock({ $0 }) { subscribe(filter, on: client) }
             }
             publisher.publish(status("online"))
         }

@@ -24,6 +24,8 @@ final class MemoryInbox: Inbox {
     func closeIntake() { queue.close() }
     func take(until deadline: ContinuousClock.Instant?) -> [InboundMessage]? { queue.popAll(until: deadline) }
     func closeTaking() { queue.close() }
+    let isDurable = false
+    func close() {}
     func settled(through sequence: UInt64) { unsettled.withLock { $0.settled = max($0.settled, sequence) } }
 
     var backlog: InboxBacklog {

@@ -54,7 +54,8 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
     private var readerWaiting = false
     private var full = false
     private var syncer: WorkerThread?
-    private let syncStop = ConditionLock()
+    /// Wakes the sync thread to stop.
+    private let syncWake: ConditionLock.Condition
     private var stopSyncing = false
 
     public let recovery: Recovery
@@ -67,6 +68,7 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         self.logger = logger
         readable = ConditionLock.Condition(lock)
         roomy = ConditionLock.Condition(lock)
+        syncWake = ConditionLock.Condition(lock)
         let dir = options.directory
         if mkdir(dir, 0o700) != 0 && errno != EEXIST {
             throw JournalError(dir, "cannot create the journal directory (set journal.path to a writable place)", errno: errno)
@@ -337,18 +339,17 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
 
     // MARK: Durability
 
+    /// Every `interval` until `close()`, which makes the last sync itself.
     private func syncLoop(every interval: Duration) {
         while true {
-            let stop = syncStop.withLock { stopSyncing }
             syncAll()
+            let stop = lock.withLock { () -> Bool in
+                if !stopSyncing { syncWake.wait(until: .now + interval) }
+                return stopSyncing
+            }
             if stop { return }
-            syncStop.lock()
-            if !stopSyncing { syncCondition.wait(until: .now + interval) }
-            syncStop.unlock()
         }
     }
-
-    private lazy var syncCondition = ConditionLock.Condition(syncStop)
 
     /// Makes every written record durable.
     func syncAll() {
@@ -365,13 +366,15 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         }
     }
 
+    let isDurable = true
+
     /// After the pipeline and the writer stopped: the last sync, the files closed.
     public func close() {
         closeIntake()
         closeTaking()
-        syncStop.withLock {
+        lock.withLock {
             stopSyncing = true
-            syncCondition.signal()
+            syncWake.signal()
         }
         syncer?.join()
         syncer = nil

@@ -115,11 +115,11 @@ public final class Daemon: Sendable {
 
         try await group.run()
         withExtendedLifetime((stop, hangUp)) {}  // the signal sources live until the services have stopped
-        (inbox as? Journal)?.close()
+        inbox.close()
         let final = stats.snapshot
         logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
         guard writer.abandonedBatches > 0 else { return 0 }
-        if config.journal.enabled {
+        if inbox.isDurable {
             logger.notice("what the database did not take before the stop deadline stays in the journal; it is written at the next start",
                           metadata: ["backlog_messages": "\(inbox.backlog.messages)"])
             return 0

@@ -25,15 +25,13 @@ public final class Publisher: Sendable {
     /// The client to publish through; nil once it is stopped.
     func attach(_ mqtt: MQTTClient?) { client.withLock { $0 = mqtt } }
 
-    /// Runs `body` with the client, if there is one (subscriptions go through it too).
-    func withClient(_ body: (MQTTClient) -> Void) {
-        if let mqtt = client.withLock({ $0 }) { body(mqtt) }
-    }
+    /// The client publishes go through (subscriptions too), if there is one.
+    var attached: MQTTClient? { client.withLock { $0 } }
 
     /// Publishes from the network thread (`MQTTClient.send`), or logs why not. A QoS 1
     /// message while the broker is away is queued by libmosquitto and sent after the reconnect.
     func publish(_ message: OutboundMessage) {
-        guard let mqtt = client.withLock({ $0 }) else {
+        guard let mqtt = attached else {
             logger.debug("not published, the MQTT client is stopped", metadata: ["topic": "\(message.topic)"])
             return
         }
