@@ -1,0 +1,43 @@
+import IngestCore
+
+/// The `alerts` table: one row per alert, raised once and cleared once.
+enum AlertMigrations {
+    /// Version 9 (released: never edit). An alert's identity is (rule, device, metric,
+    /// raised_at): the alert engine takes its times from the readings, so a journal replayed
+    /// after a crash raises the same alert at the same time and `ON CONFLICT DO NOTHING`
+    /// stores it once. At most one alert per (rule, device, metric) is open (the partial
+    /// unique index): a second raise while one is open is a repeat, never a second alert.
+    /// `metric` is '' for rules that watch a whole device (staleness, equipment state).
+    static let table = Migration(version: 9, name: "alerts") { _, _ in
+        """
+        CREATE TABLE alerts (
+            rule text NOT NULL,
+            kind text NOT NULL,
+            severity text NOT NULL,
+            family text NOT NULL,
+            site text,
+            device text NOT NULL,
+            metric text NOT NULL DEFAULT '',
+            value double precision,
+            threshold double precision,
+            raised_at timestamptz NOT NULL,
+            cleared_at timestamptz,
+            clear_value double precision,
+            stored_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (rule, device, metric, raised_at)
+        );
+        CREATE UNIQUE INDEX alerts_one_open_idx ON alerts (rule, device, metric) WHERE cleared_at IS NULL;
+        CREATE INDEX alerts_raised_at_idx ON alerts (raised_at DESC);
+
+        -- The alerts open now, newest first.
+        CREATE VIEW alerts_open AS
+        SELECT a.severity, a.rule, a.kind, a.family, a.site, a.device, a.metric, a.value, a.threshold,
+               a.raised_at, now() - a.raised_at AS open_for
+        FROM alerts a WHERE a.cleared_at IS NULL
+        ORDER BY a.raised_at DESC;
+
+        GRANT SELECT ON alerts, alerts_open TO ingestd_reader;
+        GRANT SELECT, INSERT, UPDATE ON alerts TO ingestd_writer;
+        """
+    }
+}
