@@ -36,7 +36,7 @@ public struct ConfigLoader: Sendable {
         guard let root else { return config }
         let top = try ConfigNode(file: file, path: "", node: root)
         try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "journal",
-                                  "stop_timeout", "routes", "log"])
+                                  "stop_timeout", "routes", "alerts", "aggregates", "log"])
 
         if let m = try top.section("mqtt") {
             try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
@@ -133,6 +133,12 @@ public struct ConfigLoader: Sendable {
         }
         if let r = top.value("routes") {
             config.routes = try routes(r, file: file)
+        }
+        if let a = try top.section("alerts") {
+            config.alertRules = try alertRules(a, routes: config.routes, states: config.families.equipmentState.states)
+        }
+        if let a = try top.section("aggregates") {
+            config.aggregates = try aggregates(a)
         }
         return config
     }

@@ -1,5 +1,6 @@
 /// What a reloaded config (SIGHUP) changes: what the running daemon takes over at once —
-/// routes, per-family checks and limits, the dedup window, batching — and what only a restart
+/// routes, per-family checks and limits, the dedup window, batching, alert rules and
+/// windows — and what only a restart
 /// applies (connections, storage, the journal, publishing, logging), named so that an
 /// operator is told.
 public struct ConfigReload: Equatable, Sendable {
@@ -21,6 +22,8 @@ public struct ConfigReload: Equatable, Sendable {
         note("dedup", old.dedupWindow != new.dedupWindow, live: true)
         note("writer.batch_size", old.writer.batchSize != new.writer.batchSize, live: true)
         note("writer.max_age", old.writer.maxAge != new.writer.maxAge, live: true)
+        note("alerts", old.alertRules != new.alertRules, live: true)
+        note("aggregates", old.aggregates != new.aggregates, live: true)
         let (a, b) = (old.mqtt, new.mqtt)
         note("mqtt", a.url != b.url || a.clientID != b.clientID || a.cleanSession != b.cleanSession || a.username != b.username
             || a.password != b.password || a.caFile != b.caFile || a.keepaliveSeconds != b.keepaliveSeconds

@@ -92,6 +92,10 @@ public struct IngestConfig: Sendable {
     /// stays in the journal for the next start.
     public var stopTimeout: Duration = .seconds(20)
     public var routes: [Route] = IngestConfig.defaultRoutes
+    /// `alerts.rules`: none unless configured.
+    public var alertRules: [AlertRule] = []
+    /// `aggregates:`: windows published on `{prefix}agg/…`.
+    public var aggregates = AggregateSettings()
     public var logLevel = "info"
 
     public init() {}

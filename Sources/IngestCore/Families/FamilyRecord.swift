@@ -25,9 +25,13 @@ public protocol FamilyRecord: Sendable, Equatable {
     var content: Content { get }
     /// The version order: a version with a later (or equal) order replaces an earlier one.
     var order: Timestamp { get }
+    /// What the alert engine and the aggregator see of this record (nothing by default).
+    func observe(route: Int, into observations: inout [Observation])
 }
 
 extension FamilyRecord {
+    public func observe(route: Int, into observations: inout [Observation]) {}
+
     /// The merge rule: what `self` is to `known`, a version with the same key.
     public func verdict(against known: (content: Content, order: Timestamp)) -> MergeVerdict {
         if content == known.content { return .duplicate }

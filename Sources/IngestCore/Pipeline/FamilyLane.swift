@@ -2,11 +2,15 @@
 /// Reference type so the pipeline can keep lanes of every family in one array.
 protocol FamilyLaneProtocol: AnyObject {
     var family: Family { get }
+    /// Whether the alert engine or the aggregator watch this family.
+    var observing: Bool { get set }
     var pendingCount: Int { get }
     /// Evaluates and deduplicates one routed message; returns how many entries (rows and a
     /// dead letter) joined the pending batch.
-    func process(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp,
-                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter]) -> Int
+    /// Records kept (accepted; not corrections, which rewrite history) are observed into
+    /// `observations` when the lane was made `observing`.
+    func process(_ message: InboundMessage, route: Route, routeIndex: Int, fields: TopicFields, now: Timestamp,
+                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter], observations: inout [Observation]) -> Int
     /// Evaluates without deduplicating or keeping anything: what `ingestd parse` shows.
     func preview(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp)
         -> (records: [any JSONDescribable], rejections: [RejectReason], deadLetter: DeadLetter?)
@@ -22,6 +26,8 @@ final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Recor
     // exclusivity checks on these (~3 % of the pipeline's CPU, measured) prove nothing here.
     @exclusivity(unchecked) private var dedup: DedupWindow<Record>
     @exclusivity(unchecked) private var pending = Rows<Record>()
+
+    var observing = false
 
     init(codec: Codec, limits: Limits, dedupCapacity: Int) {
         self.codec = codec
@@ -39,8 +45,8 @@ final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Recor
     @_specialize(where Codec == BatteryDecoder)
     @_specialize(where Codec == EquipmentStateDecoder)
     @_specialize(where Codec == MachineEventDecoder)
-    func process(_ message: InboundMessage, route: Route, fields: TopicFields, now: Timestamp,
-                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter]) -> Int {
+    func process(_ message: InboundMessage, route: Route, routeIndex: Int, fields: TopicFields, now: Timestamp,
+                 actions: inout [PipelineAction], deadLetters: inout [DeadLetter], observations: inout [Observation]) -> Int {
         let result = codec.evaluate(message, format: route.format, fields: fields, now: now, limits: limits)
         var accepted = 0, duplicate = 0, updated = 0, stale = 0
         for record in result.records {
@@ -48,6 +54,7 @@ final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Recor
             case .new:
                 accepted += 1
                 pending.records.append(record)
+                if observing { record.observe(route: routeIndex, into: &observations) }
             case .updated:
                 updated += 1
                 pending.records.append(record)

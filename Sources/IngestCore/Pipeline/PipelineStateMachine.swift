@@ -1,7 +1,8 @@
 /// The pipeline as a pure state machine: a message in, actions out — counts of every fate,
-/// dead letters, and batches to write. Routing, decoding, validation, deduplication and
-/// batching happen here; the threads around it only carry the actions out. No clock inside:
-/// `now` (wall time, for validation) and `clock` (for batch deadlines) are passed in.
+/// dead letters, and batches to write. Routing, decoding, validation, deduplication,
+/// alerting, windowing (`Analytics`) and batching happen here; the threads around it only
+/// carry the actions out. No clock inside: `now` (wall time, for validation) and `clock`
+/// (for batch deadlines) are passed in.
 ///
 /// - Important: not thread-safe; one pipeline thread owns it.
 public struct PipelineStateMachine {
@@ -15,9 +16,12 @@ public struct PipelineStateMachine {
     private let limits: Limits
     /// Messages that became whole dead letters: an exact repeat is a duplicate.
     private var redeliveries: RedeliveryWindow
+    /// The alert engine and the window aggregator; what they decide joins the next batch.
+    public private(set) var analytics: Analytics
+    private var observations: [Observation] = []
 
     public init(routes: [Route], settings: FamilySettings, dedupCapacity: Int, batchSize: Int, batchMaxAge: Duration,
-                redeliveryWindow: Int = RedeliveryWindow.defaultCapacity) {
+                redeliveryWindow: Int = RedeliveryWindow.defaultCapacity, analytics: Analytics? = nil) {
         router = Router(routes: routes)
         var lanes: [any FamilyLaneProtocol] = []
         var laneOfRoute: [Int] = []
@@ -29,6 +33,9 @@ public struct PipelineStateMachine {
                 lanes.append(route.family.makeLane(settings: settings, dedupCapacity: dedupCapacity))
             }
         }
+        let analytics = analytics ?? Analytics(rules: [], routes: routes.map(\.pattern.description), aggregates: AggregateSettings.off)
+        for lane in lanes { lane.observing = analytics.families.contains(lane.family) }
+        self.analytics = analytics
         self.lanes = lanes
         self.laneOfRoute = laneOfRoute
         limits = settings.limits
@@ -49,8 +56,9 @@ public struct PipelineStateMachine {
         let start = actions.count
         var added: Int
         if let (index, fields) = router.routeIndex(message.topic) {
-            added = lanes[laneOfRoute[index]].process(message, route: router.routes[index], fields: fields, now: now,
-                                                      actions: &actions, deadLetters: &deadLetters)
+            added = lanes[laneOfRoute[index]].process(message, route: router.routes[index], routeIndex: index, fields: fields,
+                                                      now: now, actions: &actions, deadLetters: &deadLetters,
+                                                      observations: &observations)
         } else {
             let letter = DeadLetter(rejecting: message, family: "unrouted", reasons: [.noRoute], of: 1, bound: limits.deadLetterPayloadBytes)
             actions.append(.counted(family: "unrouted", fate: .rejected(RejectReason.noRoute.code), count: 1))
@@ -62,7 +70,22 @@ public struct PipelineStateMachine {
             countAsDuplicate(actions: &actions, from: start)
             added -= 1
         }
+        if !observations.isEmpty {
+            let before = analytics.pendingCount
+            analytics.observe(observations)
+            observations.removeAll(keepingCapacity: true)
+            analytics.advance()
+            added += analytics.pendingCount - before
+        }
         if batcher.entriesAdded(added, now: clock) == .flush { actions.append(.flush(takeBatch())) }
+    }
+
+    /// Nothing arrived and nothing waits: reading time is taken to have reached `now`, so that
+    /// silent devices go stale and the last windows close (see `Analytics.idle`).
+    public mutating func idle(now: Timestamp, clock: ContinuousClock.Instant, actions: inout [PipelineAction]) {
+        let before = analytics.pendingCount
+        analytics.idle(now: now)
+        if batcher.entriesAdded(analytics.pendingCount - before, now: clock) == .flush { actions.append(.flush(takeBatch())) }
     }
 
     /// Whether one message's actions make it a dead letter as a whole: a dead letter and no
@@ -93,6 +116,20 @@ public struct PipelineStateMachine {
         deadLetters.removeLast()
     }
 
+    /// Takes over what the alert engine knew before a restart (`Analytics.restore`).
+    public mutating func restore(open alerts: [Alert], lastSeen: [(key: SeriesKey, time: Timestamp)], currentStates: [Observation],
+                                 clock: ContinuousClock.Instant, actions: inout [PipelineAction]) {
+        let before = analytics.pendingCount
+        analytics.restore(open: alerts, lastSeen: lastSeen, currentStates: currentStates)
+        if batcher.entriesAdded(analytics.pendingCount - before, now: clock) == .flush { actions.append(.flush(takeBatch())) }
+    }
+
+    /// Keeps what the alert engine and the aggregator know across a reload.
+    public mutating func carryOver(from old: PipelineStateMachine, rules: [AlertRule], aggregates: AggregateSettings) {
+        analytics = old.analytics.reconfigured(rules: rules, routes: router.routes.map(\.pattern.description), aggregates: aggregates)
+        for lane in lanes { lane.observing = analytics.families.contains(lane.family) }
+    }
+
     /// The batch deadline may have passed.
     public mutating func timerFired(clock: ContinuousClock.Instant, actions: inout [PipelineAction]) {
         if batcher.timerFired(now: clock) == .flush { actions.append(.flush(takeBatch())) }
@@ -104,7 +141,9 @@ public struct PipelineStateMachine {
     }
 
     private mutating func takeBatch() -> Batch {
-        let batch = Batch(tables: lanes.compactMap { $0.takeRows() }, deadLetters: deadLetters, lastSequence: lastSequence)
+        let (alerts, aggregates) = analytics.take()
+        let batch = Batch(tables: lanes.compactMap { $0.takeRows() }, deadLetters: deadLetters, lastSequence: lastSequence,
+                          alerts: alerts, aggregates: aggregates)
         deadLetters = []
         return batch
     }

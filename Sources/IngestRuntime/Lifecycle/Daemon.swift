@@ -42,12 +42,13 @@ public final class Daemon: Sendable {
             guard try migrateRetrying(stop: stop) else { return 0 }
         }
 
+        guard let alertState = try alertStateRetrying(stop: stop) else { return 0 }
         let inbox = try openInbox()
         let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
-        let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats, onCommitted: { batch, effects in
+        let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats, onCommitted: { [stats] batch, effects in
             // After the commit: what the world hears is what the database holds.
             if publishDeadLetters {
                 for letter in batch.deadLetters { publisher.publish(topics.deadLetter(letter)) }
@@ -55,8 +56,13 @@ public final class Daemon: Sendable {
             for effect in effects {
                 switch effect {
                 case .currentState(let change): publisher.publish(topics.currentState(change))
+                case .alert(let event):
+                    for message in topics.alert(event) { publisher.publish(message) }
+                    stats.published(alert: event)
                 }
             }
+            for summary in batch.aggregates { publisher.publish(topics.aggregate(summary)) }
+            if !batch.aggregates.isEmpty { stats.published(windows: batch.aggregates.count) }
         }, onSettled: { last in
             // Every entry of the batch is committed: the journal may let go of its messages.
             if let last { inbox.settled(through: last) }
@@ -66,7 +72,7 @@ public final class Daemon: Sendable {
         let stopTimeout = config.stopTimeout
         stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
         let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer,
-                                       heartbeat: heartbeat.worker("pipeline"))
+                                       heartbeat: heartbeat.worker("pipeline"), alertState: alertState)
         let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
                                      logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
             notifier.notify("READY=1\nSTATUS=consuming from \(url)")
@@ -143,6 +149,25 @@ public final class Daemon: Sendable {
                                    : "journal: nothing to replay",
                       metadata: ["path": "\(config.journal.directory)", "cut_records": "\(r.cutRecords.count)"])
         return journal
+    }
+
+    /// What the alert engine knew before this start (`AlertState`), retrying while the
+    /// database is unreachable; nothing to load without rules. Nil if stopped meanwhile.
+    private func alertStateRetrying(stop: StopSignals) throws -> AlertState? {
+        guard !config.alertRules.isEmpty else { return AlertState() }
+        var delay = config.writer.retryMin
+        while true {
+            do {
+                let state = try AlertState.load(from: try PostgresConnection(config.database.url), rules: config.alertRules)
+                logger.notice("alert state rebuilt from the database", metadata: [
+                    "open_alerts": "\(state.open.count)", "devices_last_seen": "\(state.lastSeen.count)", "rules": "\(config.alertRules.count)"])
+                return state
+            } catch let error as PostgresError where error.isConnectionLoss {
+                logger.warning("database unreachable, cannot rebuild the alert state yet; retrying in \(delay): \(error)")
+                if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return nil }
+                delay = min(delay * 2, config.writer.retryMax)
+            }
+        }
     }
 
     /// Applies migrations, retrying while the database is unreachable. False if stopped

@@ -12,6 +12,12 @@ public final class RuntimeStats: Sendable {
         public var batchesCommitted = 0
         public var commitMicros: Int64 = 0
         public var writeFailures = 0
+        /// Readings later than a window's grace: stored, not in that window's summary.
+        public var lateReadings = 0
+        /// Alert changes the database took as news and that were published.
+        public var alertsRaised = 0
+        public var alertsCleared = 0
+        public var windowsPublished = 0
     }
 
     private let state = Mutex(Snapshot())
@@ -32,6 +38,14 @@ public final class RuntimeStats: Sendable {
     }
 
     func writeFailed() { state.withLock { $0.writeFailures += 1 } }
+
+    func lateReadings(_ n: Int) { state.withLock { $0.lateReadings += n } }
+
+    func published(alert: AlertEvent) {
+        state.withLock { if alert.isRaise { $0.alertsRaised += 1 } else { $0.alertsCleared += 1 } }
+    }
+
+    func published(windows n: Int) { state.withLock { $0.windowsPublished += n } }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 }

@@ -21,8 +21,13 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
 
     private let heartbeat: Heartbeat.Worker
 
-    init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter, heartbeat: Heartbeat.Worker) {
+    /// What the alert engine knew before this start, taken over before the first message.
+    private let alertState: AlertState
+
+    init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter, heartbeat: Heartbeat.Worker,
+         alertState: AlertState = AlertState()) {
         self.config = config
+        self.alertState = alertState
         self.heartbeat = heartbeat
         self.inbox = inbox
         self.stats = stats
@@ -51,12 +56,17 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
     private func loop() {
         func makeMachine(_ config: IngestConfig) -> PipelineStateMachine {
             PipelineStateMachine(routes: config.routes, settings: config.families, dedupCapacity: config.dedupWindow,
-                                 batchSize: config.writer.batchSize, batchMaxAge: config.writer.maxAge)
+                                 batchSize: config.writer.batchSize, batchMaxAge: config.writer.maxAge,
+                                 analytics: Analytics(rules: config.alertRules, routes: config.routes.map(\.pattern.description),
+                                                      aggregates: config.aggregates))
         }
         var machine = makeMachine(config)
         var actions: [PipelineAction] = []
         actions.reserveCapacity(64)
         var delta = FateCounters()
+        var lateCounted = 0
+        machine.restore(open: alertState.open, lastSeen: alertState.lastSeen, currentStates: alertState.currentStates,
+                        clock: .now, actions: &actions)
 
         func carryOut() {
             for action in actions {
@@ -74,7 +84,14 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             if let next = reloaded.withLock({ c in defer { c = nil }; return c }) {
                 machine.shutdownRequested(actions: &actions)
                 carryOut()
-                machine = makeMachine(next)
+                var fresh = makeMachine(next)
+                fresh.carryOver(from: machine, rules: next.alertRules, aggregates: next.aggregates)
+                machine = fresh
+            }
+            if messages.isEmpty {
+                // Caught up and nothing arrives: reading time has reached the wall clock.
+                machine.idle(now: .now(), clock: .now, actions: &actions)
+                carryOut()
             }
             let now = Timestamp.now()
             let clock = ContinuousClock.now
@@ -87,6 +104,10 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             if !delta.isEmpty {
                 stats.add(delta)
                 delta = FateCounters()
+            }
+            if machine.analytics.late != lateCounted {
+                stats.lateReadings(machine.analytics.late - lateCounted)
+                lateCounted = machine.analytics.late
             }
 
             // After a small burst, let messages gather for a moment: libmosquitto's thread then

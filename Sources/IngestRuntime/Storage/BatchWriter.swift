@@ -1,8 +1,8 @@
 import IngestCore
 import PostgresClient
 
-/// Writes one batch — every family's rows and the dead letters — in one transaction over one
-/// connection, through each family's table writer. One per connection.
+/// Writes one batch — every family's rows, the dead letters and the alert changes — in one
+/// transaction over one connection, through each family's table writer. One per connection.
 final class BatchWriter {
     let connection: PostgresConnection
     private let tables: FamilyTables
@@ -32,6 +32,7 @@ final class BatchWriter {
             if !batch.deadLetters.isEmpty {
                 try connection.execute(Self.deadLetterInsert, BatchEncoding.deadLetterArrays(batch.deadLetters))
             }
+            if !batch.alerts.isEmpty { effects += try AlertTableWriter().write(batch.alerts, on: connection) }
             try connection.execute("COMMIT")
             return effects
         } catch {

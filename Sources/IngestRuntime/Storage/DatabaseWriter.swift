@@ -207,6 +207,9 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     private func writeIsolatingRefusals(_ batch: Batch) throws -> [PendingLetter] {
         let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
         guard !refused.isEmpty else { return [] }
+        // The whole batch was refused, so its alert changes were not written; the halves
+        // the search wrote carry none (`Batch.split`).
+        try writeDerived(batch.derived)
         stats.writeFailed()
         logger.error("the database refused \(refused.count) of \(batch.count) entries of a batch for their data; the rest is committed",
                      metadata: ["first_error": "\(refused[0].error)"])
@@ -224,6 +227,20 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             }
         }
         return letters
+    }
+
+    /// Writes a batch's alert changes (and publishes its window summaries) on their own. If
+    /// the database refuses the alerts for their data (a constraint a DBA added), they are
+    /// logged and left out: they are derived from rows that are stored.
+    private func writeDerived(_ derived: Batch) throws {
+        guard !derived.isEmpty else { return }
+        do {
+            try write(derived)
+        } catch where isRefusal(error) {
+            logger.error("the database refused \(derived.alerts.count) alert changes for their data; they are not stored or published: \(error)",
+                         metadata: ["alerts": "\(derived.alerts.map(\.alert.json))"])
+            onCommitted(Batch(aggregates: derived.aggregates), [])
+        }
     }
 
     /// Writes dead letters; those refused for their data stay in `letters` without their

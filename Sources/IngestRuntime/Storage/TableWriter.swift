@@ -15,6 +15,8 @@ protocol TableWriter {
 enum CommitEffect: Equatable, Sendable {
     /// The current state of an equipment changed to this change.
     case currentState(EquipmentStateChange)
+    /// An alert was raised or cleared (the table took it as news).
+    case alert(AlertEvent)
 }
 
 extension TableWriter {

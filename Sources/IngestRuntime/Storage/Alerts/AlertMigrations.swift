@@ -23,6 +23,7 @@ enum AlertMigrations {
             raised_at timestamptz NOT NULL,
             cleared_at timestamptz,
             clear_value double precision,
+            detail text,
             stored_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (rule, device, metric, raised_at)
         );
@@ -32,7 +33,7 @@ enum AlertMigrations {
         -- The alerts open now, newest first.
         CREATE VIEW alerts_open AS
         SELECT a.severity, a.rule, a.kind, a.family, a.site, a.device, a.metric, a.value, a.threshold,
-               a.raised_at, now() - a.raised_at AS open_for
+               a.raised_at, now() - a.raised_at AS open_for, a.detail
         FROM alerts a WHERE a.cleared_at IS NULL
         ORDER BY a.raised_at DESC;
 

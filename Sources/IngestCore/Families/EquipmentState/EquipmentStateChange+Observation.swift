@@ -1,0 +1,9 @@
+extension EquipmentStateChange {
+    /// The equipment's state at `changedAt`; whether it is the current one is decided as the
+    /// current-state table decides it (`supersedes`).
+    public func observe(route: Int, into observations: inout [Observation]) {
+        observations.append(Observation(key: SeriesKey(family: .equipmentState, site: site, device: equipment, metric: ""),
+                                        time: changedAt, receivedAt: receivedAt, route: route, state: state, source: source,
+                                        seq: seq ?? -1))
+    }
+}

@@ -1,0 +1,83 @@
+/// The stages after deduplication that watch the data instead of storing it — the alert
+/// engine and the window aggregator — on one clock: the latest reading time seen, each
+/// capped at its receipt time (`Observation.clockTime`). What they decide waits here for the
+/// next batch: alerts are stored with it, window summaries published after it commits.
+public struct Analytics: Sendable {
+    public private(set) var engine: AlertEngine
+    private var aggregator: WindowAggregator
+    private let aggregates: AggregateSettings
+    /// Families whose records are observed at all.
+    public let families: Set<Family>
+    private(set) var events: [AlertEvent] = []
+    private(set) var summaries: [WindowSummary] = []
+    /// Readings too late for a window that was already closed (still stored).
+    public private(set) var late = 0
+    /// The clock: `engine.watermark`, the latest reading time seen.
+    public var watermark: Timestamp { engine.watermark }
+    private var closedThrough = Timestamp(microseconds: .min)
+
+    public init(rules: [AlertRule], routes: [String], aggregates: AggregateSettings) {
+        engine = AlertEngine(rules: rules, routes: routes)
+        aggregator = WindowAggregator(settings: aggregates)
+        self.aggregates = aggregates
+        families = engine.families.union(aggregates.enabled ? aggregates.families : [])
+    }
+
+    /// New rules and windows (a reload), keeping open alerts and last-seen times. Open
+    /// windows of the old aggregator are closed first and published with the next batch.
+    public func reconfigured(rules: [AlertRule], routes: [String], aggregates: AggregateSettings) -> Analytics {
+        var next = Analytics(rules: rules, routes: routes, aggregates: aggregates)
+        next.engine = engine.reconfigured(rules: rules, routes: routes)
+        next.events = events
+        next.summaries = summaries
+        next.late = late
+        if aggregates == self.aggregates { next.aggregator = aggregator }
+        next.closedThrough = closedThrough
+        return next
+    }
+
+    public var isEmpty: Bool { events.isEmpty && summaries.isEmpty }
+    public var pendingCount: Int { events.count + summaries.count }
+
+    public mutating func observe(_ observations: [Observation]) {
+        for o in observations {
+            engine.observe(o, into: &events)
+            if aggregates.enabled && aggregates.families.contains(o.key.family) && o.state == nil {
+                if !aggregator.add(o.key, ts: o.time, value: o.value) { late += 1 }
+            }
+        }
+    }
+
+    /// Lets the clock decide: stale devices, conditions that lasted, windows past their grace.
+    public mutating func advance() {
+        engine.advance(into: &events)
+        if aggregates.enabled && engine.watermark > closedThrough {
+            closedThrough = engine.watermark
+            aggregator.advance(to: engine.watermark, into: &summaries)
+        }
+    }
+
+    /// The pipeline is idle and caught up: reading time is taken to have reached `now`.
+    public mutating func idle(now: Timestamp) {
+        engine.clock(reaches: now)
+        advance()
+    }
+
+    /// Hands over what waits for the next batch.
+    public mutating func take() -> (alerts: [AlertEvent], aggregates: [WindowSummary]) {
+        defer {
+            events.removeAll()
+            summaries.removeAll()
+        }
+        return (events, summaries)
+    }
+
+    /// Takes over what was known before a restart: open alerts, when devices were last seen,
+    /// and the equipment's current states (observed again: a state rule raises what is not
+    /// open yet, and the table keeps what is open from being raised twice).
+    public mutating func restore(open alerts: [Alert], lastSeen: [(key: SeriesKey, time: Timestamp)], currentStates: [Observation]) {
+        engine.restore(open: alerts)
+        engine.restore(lastSeen: lastSeen)
+        for o in currentStates { engine.observe(o, into: &events) }
+    }
+}
