@@ -1,0 +1,106 @@
+import Foundation
+import PostgresClient
+import Testing
+
+extension StackTests {
+/// Alerts through a real broker and database: raised once, cleared once, stored in `alerts`,
+/// published on `{prefix}alerts/{severity}/{site}/{device}` and retained on the active topic
+/// while open; a restart neither repeats nor forgets an open alert.
+@Suite struct AlertsEndToEndTests {
+    static let rules = """
+        alerts:
+          rules:
+            - {name: battery_overheat, family: battery, parameter: temperature, kind: threshold, above: 60, clear_below: 55, severity: critical}
+            - {name: offline, family: sensor, kind: stale, after: 2s, severity: warning}
+        """
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The alert changes published for `device` (not the retained active ones), as JSON text.
+    static func changes(_ listener: MQTTListener, root: String, severity: String, device: String) -> [String] {
+        listener.messages(onTopicPrefix: "\(root)/ingestd/alerts/\(severity)/s1/\(device)")
+    }
+
+    @Test("an overheating battery: one raise and one clear on the alert topic and in the table; the open alert is retained for a new subscriber, emptied at the clear; a restart mid-alert does not raise it again")
+    func anOverheatingBatteryIsRaisedOnceAndClearedOnceAcrossARestart() throws {
+        let root = TestStack.uniqueTopicRoot("alerthot")
+        let dbURL = try TestStack.freshDatabase("alerthot")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: Self.rules)
+        try TestStack.migrate(config: config)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
+        var daemon = try TestStack.startIngestd(config: config)
+        let topic = "\(root)/s1/battery/bat1/telemetry"
+        var ts = Self.nowMs() - 60_000
+        func send(_ temperatures: [Double]) throws {
+            for t in temperatures {
+                ts += 1_000
+                try listener.publish(topic: topic, payload: "{\"ts\":\(ts),\"voltage\":48.1,\"temperature\":\(t),\"soc\":80}")
+            }
+        }
+        try send([40, 50, 59, 61, 65, 58, 62])  // raised at 61; 58 is above the clear level
+        #expect(listener.waitFor(count: 1, onTopicPrefix: "\(root)/ingestd/alerts/critical/"), "no raise:\n\(daemon.output.suffix(3000))")
+
+        let late = try MQTTListener(filter: "\(root)/ingestd/alerts/active/#")
+        #expect(late.waitFor(count: 1, onTopicPrefix: "\(root)/ingestd/alerts/active/s1/bat1/battery_overheat", timeout: 5),
+                "a new subscriber does not see the open alert retained")
+        #expect(late.messages(onTopicPrefix: "\(root)/ingestd/alerts/active/").first?.contains("\"state\":\"raised\"") == true)
+
+        #expect(daemon.terminate() == 0)
+        daemon = try TestStack.startIngestd(config: config)
+        #expect(daemon.output.contains("open_alerts=1") || daemon.output.contains("open_alerts: 1") || daemon.output.contains("\"open_alerts\":\"1\"")
+                || daemon.output.contains("1 open"), "the open alert was not rebuilt:\n\(daemon.output.suffix(2000))")
+        try send([66, 61, 56])  // still hot after the restart: nothing new
+        try send([54, 40])  // cleared at 54, once
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM alerts WHERE cleared_at IS NOT NULL", atLeast: 1, timeout: 30) == 1,
+                "not cleared:\n\(daemon.output.suffix(3000))")
+        #expect(listener.waitFor(count: 2, onTopicPrefix: "\(root)/ingestd/alerts/critical/"))
+        usleep(1_000_000)
+        let published = Self.changes(listener, root: root, severity: "critical", device: "bat1")
+        #expect(published.count == 2, "\(published)")
+        #expect(published.first?.contains("\"state\":\"raised\"") == true && published.first?.contains("\"value\":61") == true, "\(published)")
+        #expect(published.last?.contains("\"state\":\"cleared\"") == true && published.last?.contains("\"clear_value\":54") == true, "\(published)")
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts") == 1)
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE rule = 'battery_overheat' AND device = 'bat1' AND metric = 'temperature' AND value = 61 AND clear_value = 54") == 1)
+
+        // Cleared: the active topic's retained message is gone.
+        let afterClear = try MQTTListener(filter: "\(root)/ingestd/alerts/active/#")
+        usleep(500_000)
+        #expect(afterClear.messages(onTopicPrefix: "\(root)/ingestd/alerts/active/").filter { !$0.isEmpty }.isEmpty)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test("a device gone silent raises offline once and clears it when it returns, while the others keep publishing")
+    func aSilentDeviceIsOfflineUntilItReturns() throws {
+        let root = TestStack.uniqueTopicRoot("alertstale")
+        let dbURL = try TestStack.freshDatabase("alertstale")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: Self.rules)
+        try TestStack.migrate(config: config)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
+        let daemon = try TestStack.startIngestd(config: config)
+        func tick(_ devices: [String]) throws {
+            let ts = Self.nowMs()
+            for d in devices { try listener.publish(topic: "\(root)/s1/l1/sensor/\(d)/m0", payload: "{\"ts\":\(ts),\"value\":1}") }
+            usleep(200_000)
+        }
+        for _ in 0..<10 { try tick(["dev1", "dev2"]) }
+        for _ in 0..<20 { try tick(["dev1"]) }  // dev2 silent for 4 s
+        var ticks = 0
+        while TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE device = 'dev2' AND cleared_at IS NOT NULL") < 1 && ticks < 50 {
+            try tick(["dev1", "dev2"])
+            ticks += 1
+        }
+        #expect(listener.waitFor(count: 2, onTopicPrefix: "\(root)/ingestd/alerts/warning/s1/dev2"))
+        let dev2 = Self.changes(listener, root: root, severity: "warning", device: "dev2")
+        let dev1 = Self.changes(listener, root: root, severity: "warning", device: "dev1")
+        #expect(daemon.terminate() == 0)
+        #expect(dev2.count == 2 && dev2[0].contains("\"state\":\"raised\"") && dev2[1].contains("\"state\":\"cleared\""), "\(dev2)\n\(daemon.output.suffix(3000))")
+        #expect(dev1.isEmpty, "dev1 never went silent: \(dev1)")
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE rule = 'offline' AND device = 'dev2' AND cleared_at > raised_at") == 1)
+        // raised 2 s after dev2's last reading, in reading time
+        #expect(TestStack.count(dbURL, """
+            SELECT count(*) FROM alerts a WHERE a.device = 'dev2' AND a.raised_at = (
+              SELECT max(ts) FROM sensor_readings s WHERE s.device = 'dev2' AND s.ts < a.raised_at) + interval '2 seconds'
+            """) == 1)
+    }
+}
+}
