@@ -128,6 +128,9 @@ extension Ingestd {
             print("  battery:  soc \(f.battery.soc), soh \(f.battery.soh), temperature \(f.battery.temperature) °C")
             print("  equipment state: states \(f.equipmentState.states.joined(separator: "/")); equipment registry: \(f.equipmentState.knownEquipment.map { "\($0.count) known" } ?? "any equipment")")
             print("  machine events: duration up to \(f.machineEvent.maxDurationMs / 1000) s, event_time up to \(f.machineEvent.maxFutureSeconds) s ahead")
+            for rule in config.alertRules { print("  alert:    \(rule.summary)") }
+            let a = config.aggregates
+            print("  windows:  " + (a.enabled ? "\(a.windows.map { "\($0)" }.joined(separator: ", ")) after \(a.grace) grace, for \(a.families.map(\.rawValue).sorted().joined(separator: ", "))" : "off"))
         }
 
         private func redacted(_ url: String) -> String {

@@ -88,6 +88,23 @@ public struct AlertRule: Sendable, Equatable {
         return true
     }
 
+    /// One line for `ingestd check-config`, e.g. "temperature_high: sensor temperature above
+    /// 90, clears below 85 → warning".
+    public var summary: String {
+        var what = family.rawValue + (metric.map { " " + $0 } ?? (condition.isDeviceWide ? "" : " every metric"))
+        if let devices { what += " of devices \(devices)" }
+        if let route { what += " on \(route)" }
+        let when: String
+        switch condition {
+        case .threshold(let b): when = "\(b.above ? "above" : "below") \(AlertEngine.number(b.raise)), clears \(b.above ? "below" : "above") \(AlertEngine.number(b.clear))"
+        case .rate(let b): when = "changing \(b.above ? "faster" : "slower") than \(AlertEngine.number(b.raise))/s, clears \(b.above ? "below" : "above") \(AlertEngine.number(b.clear))/s"
+        case .stale(let after): when = "silent for \(after)"
+        case .state(let s): when = "state \(s)"
+        case .anomaly(let window, let k, let clearK, let n): when = "more than \(AlertEngine.number(k)) σ from the \(window) mean (after \(n) samples), clears below \(AlertEngine.number(clearK)) σ"
+        }
+        return "\(name): \(what) \(when)\(lasting.map { " for \($0)" } ?? "") → \(severity.rawValue)"
+    }
+
     /// Whether its alerts are per metric of a device without the rule naming the metric.
     var watchesEveryMetric: Bool { metric == nil && !condition.isDeviceWide }
 
