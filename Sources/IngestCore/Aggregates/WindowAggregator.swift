@@ -101,7 +101,8 @@ public struct WindowAggregator: Sendable {
 
     /// Moves the watermark to `watermark` and appends the summary of every window it closes
     /// (end + grace <= watermark) to `out`, in end, key, length order; those windows are
-    /// forgotten. A watermark below the current one is ignored.
+    /// forgotten. A watermark below the current one is ignored. When nothing closes it only
+    /// looks at the oldest open window of each length, so it may be called for every reading.
     public mutating func advance(to watermark: Timestamp, into out: inout [WindowSummary]) {
         let w = watermark.microseconds
         guard w > mark else { return }
