@@ -1,9 +1,12 @@
-/// One series of values: a device's metric (a battery's parameter), within its family and site.
+/// One numeric series that aggregates and alerts follow: a metric of a device. For a sensor
+/// reading, the device and metric of the reading; for a battery reading, the battery id as
+/// the device and the parameter name (`voltage`, `current`, `temperature`, `soc`, `soh`) as
+/// the metric. An equipment's state, watched by the alert engine, is the equipment with
+/// metric "" (the key of what concerns a whole device).
 public struct SeriesKey: Hashable, Sendable {
     public var family: Family
     public var site: String?
     public var device: String
-    /// The sensor metric or battery parameter; "" for what concerns a whole device.
     public var metric: String
 
     public init(family: Family, site: String?, device: String, metric: String) {

@@ -81,3 +81,12 @@ public struct Analytics: Sendable {
         for o in currentStates { engine.observe(o, into: &events) }
     }
 }
+
+extension AggregateSettings {
+    /// No windows: a pipeline without analytics (tests, `ingestd parse`).
+    public static var off: AggregateSettings {
+        var settings = AggregateSettings()
+        settings.enabled = false
+        return settings
+    }
+}
