@@ -102,5 +102,64 @@ extension StackTests {
               SELECT max(ts) FROM sensor_readings s WHERE s.device = 'dev2' AND s.ts < a.raised_at) + interval '2 seconds'
             """) == 1)
     }
+
+    @Test("a subscriber on agg/10s receives every window once it closes, with the right count, min, max, avg and last; a reading later than the grace is stored and counted late, not published")
+    func everyTenSecondWindowIsPublishedWithItsFigures() throws {
+        let root = TestStack.uniqueTopicRoot("agg")
+        let dbURL = try TestStack.freshDatabase("agg")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL,
+                                               extra: "aggregates: { windows: [10s, 1m], grace: 2s }")
+        try TestStack.migrate(config: config)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/agg/#")
+        let daemon = try TestStack.startIngestd(config: config)
+        // Four 10 s windows a minute or two ago, 3 devices: window w of device d holds
+        // (w + 1) * (d + 1) readings of values 1, 2, 3, …
+        let now = Self.nowMs()
+        let base = now - now % 60_000 - 120_000
+        var expected: [String: (count: Int, max: Double, avg: Double)] = [:]
+        for w in 0..<4 {
+            for d in 0..<3 {
+                let n = (w + 1) * (d + 1)
+                for i in 0..<n {
+                    let ts = base + Int64(w) * 10_000 + Int64(i) * 100
+                    try listener.publish(topic: "\(root)/s1/l1/sensor/dev\(d)/temp", payload: "{\"ts\":\(ts),\"value\":\(i + 1)}")
+                }
+                expected["dev\(d) \(w)"] = (n, Double(n), Double(n + 1) / 2)
+            }
+        }
+        #expect(listener.waitFor(count: 12, onTopicPrefix: "\(root)/ingestd/agg/10s/", timeout: 30),
+                "\(listener.count(onTopicPrefix: "\(root)/ingestd/agg/10s/")) windows:\n\(daemon.output.suffix(3000))")
+        #expect(listener.waitFor(count: 3, onTopicPrefix: "\(root)/ingestd/agg/1m/", timeout: 10))
+        usleep(500_000)
+        let windows = listener.messages(onTopicPrefix: "\(root)/ingestd/agg/10s/s1/")
+        #expect(windows.count == 12, "\(windows)")
+        for json in windows {
+            guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                  let device = object["device"] as? String, let start = object["start"] as? String,
+                  let count = object["count"] as? Int, let max = object["max"] as? Double, let avg = object["avg"] as? Double,
+                  let min = object["min"] as? Double, let last = object["last"] as? Double else {
+                Issue.record("not a window summary: \(json)")
+                continue
+            }
+            let startMs = Int64(ISO8601DateFormatter().date(from: String(start.prefix(19)) + "Z")!.timeIntervalSince1970 * 1000)
+            let w = Int((startMs - base) / 10_000)
+            guard let e = expected["\(device) \(w)"] else {
+                Issue.record("unexpected window \(json)")
+                continue
+            }
+            #expect(count == e.count && max == e.max && min == 1 && last == e.max && abs(avg - e.avg) < 1e-9, "\(json)")
+            #expect(object["metric"] as? String == "temp" && object["window"] as? String == "10s", "\(json)")
+        }
+        let oneMinute = listener.messages(onTopicPrefix: "\(root)/ingestd/agg/1m/s1/")
+        #expect(oneMinute.count == 3 && oneMinute.allSatisfy { $0.contains("\"count\":") }, "\(oneMinute)")
+
+        // Later than the grace: stored, counted late, and no window published again.
+        try listener.publish(topic: "\(root)/s1/l1/sensor/dev0/temp", payload: "{\"ts\":\(base + 5_000),\"value\":99}")
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE value = 99", atLeast: 1, timeout: 20) == 1)
+        usleep(1_500_000)
+        #expect(listener.count(onTopicPrefix: "\(root)/ingestd/agg/10s/") == 12)
+        #expect(daemon.terminate() == 0)
+        #expect(daemon.output.contains("late_readings=1"), "\(daemon.output.suffix(2000))")
+    }
 }
 }

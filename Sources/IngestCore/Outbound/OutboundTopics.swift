@@ -13,13 +13,14 @@ public struct OutboundTopics: Sendable {
 
     /// The status message: retained, so a new subscriber sees whether ingestd is up.
     public func status(_ state: String, version: String, clientID: String, at: Timestamp,
-                       counters: FateCounters? = nil) -> OutboundMessage {
+                       counters: FateCounters? = nil, analytics: [String: Int] = [:]) -> OutboundMessage {
         var w = JSONWriter()
         w.field("state", state)
         w.field("version", version)
         w.field("client_id", clientID)
         w.field("at", at)
         if let counters { w.field("counters", json: counters.json) }
+        if !analytics.isEmpty { w.field("analytics", counts: analytics) }
         return OutboundMessage(topic: status, payload: w.finish(), qos: 1, retain: true)
     }
 

@@ -122,8 +122,9 @@ final class IngressService: Service, Sendable {
         }
     }
 
-    func status(_ state: String, counters: FateCounters? = nil) -> OutboundMessage {
-        publisher.topics.status(state, version: Daemon.version, clientID: config.mqtt.clientID, at: .now(), counters: counters)
+    func status(_ state: String, counters: FateCounters? = nil, analytics: [String: Int] = [:]) -> OutboundMessage {
+        publisher.topics.status(state, version: Daemon.version, clientID: config.mqtt.clientID, at: .now(), counters: counters,
+                                analytics: analytics)
     }
 
     private func options() -> MQTTClient.Options {

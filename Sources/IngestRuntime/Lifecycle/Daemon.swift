@@ -123,7 +123,7 @@ public final class Daemon: Sendable {
         withExtendedLifetime((stop, hangUp)) {}  // the signal sources live until the services have stopped
         inbox.close()
         let final = stats.snapshot
-        logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted)")
+        logger.notice("stopped: \(final.fates.summary); committed_rows=\(final.rowsCommitted) batches=\(final.batchesCommitted) alerts_raised=\(final.alertsRaised) alerts_cleared=\(final.alertsCleared) windows_published=\(final.windowsPublished) late_readings=\(final.lateReadings)")
         guard writer.abandonedBatches > 0 else { return 0 }
         if inbox.isDurable {
             logger.notice("what the database did not take before the stop deadline stays in the journal; it is written at the next start",

@@ -47,9 +47,9 @@ struct ProgressReporter: Service {
             let seconds = Double(lastReport.duration(to: .now).wholeMilliseconds) / 1000
             lastReport = .now
             let rate = Int(Double(now.rowsCommitted - last.rowsCommitted) / max(seconds, 0.001))
-            logger.info("progress: \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) rows_per_s=\(rate) backlog_messages=\(backlog.messages) backlog_bytes=\(backlog.bytes)")
+            logger.info("progress: \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) rows_per_s=\(rate) backlog_messages=\(backlog.messages) backlog_bytes=\(backlog.bytes) alerts_raised=\(now.alertsRaised) alerts_cleared=\(now.alertsCleared) windows_published=\(now.windowsPublished) late_readings=\(now.lateReadings)")
             notifier.notify("STATUS=\(rate) rows/s; \(now.rowsCommitted) rows committed; backlog \(backlog.messages) messages (\(backlog.bytes / 1_048_576) MiB)")
-            if ingress.isConnected { publisher.publish(ingress.status("online", counters: now.fates)) }
+            if ingress.isConnected { publisher.publish(ingress.status("online", counters: now.fates, analytics: now.analyticsCounts)) }
             last = now
         }
         logger.notice("stopping: no new messages; flushing every batch")

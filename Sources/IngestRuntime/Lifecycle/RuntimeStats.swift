@@ -18,6 +18,11 @@ public final class RuntimeStats: Sendable {
         public var alertsRaised = 0
         public var alertsCleared = 0
         public var windowsPublished = 0
+
+        /// The alert and window counters, for the status message.
+        var analyticsCounts: [String: Int] {
+            ["alerts_raised": alertsRaised, "alerts_cleared": alertsCleared, "windows_published": windowsPublished, "late_readings": lateReadings]
+        }
     }
 
     private let state = Mutex(Snapshot())
