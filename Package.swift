@@ -63,6 +63,9 @@ let package = Package(
             path: "simulator"
         ),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore"]),
+        // The simulator's plans, tested through `@testable import ingestd_sim` (SwiftPM lets a
+        // test target depend on an executable target): no library target just for the tests.
+        .testTarget(name: "SimulatorTests", dependencies: ["ingestd-sim"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["IngestCore", "IngestRuntime", "PostgresClient", "Mosquitto"]

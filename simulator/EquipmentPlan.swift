@@ -7,10 +7,13 @@
 /// fourth one (i % 4 == 1, with two tablets or more) is shared with tablet `(i + 1) % tablets`,
 /// and after a change there the other tablet disagrees about three times in ten, at the
 /// next change (a close but later `changed_at`). The first two shared equipment instead get
-/// one exact tie each: both tablets set another colour at the same `changed_at`, the higher
-/// source name winning; the first tie sends the winner first, the second sends it last
-/// (unless the tablet is offline then), and neither equipment changes again, so the tie
-/// decides its final state.
+/// one exact tie each: both tablets set a colour at the same `changed_at`, the higher source
+/// name winning with green, the other setting yellow; the first tie sends the winner first,
+/// the second sends it last (unless the tablet is offline then), and neither equipment
+/// changes again, so the tie decides its final state (green: it is never left yellow).
+///
+/// The normal play sets green and yellow only, each change the other colour than the last,
+/// so an equipment is never red and stays yellow for a few rounds of the board at most.
 ///
 /// Tablets go offline for 10 to 60 changes (counted over the whole plan, so that the run
 /// is the same for a seed at any rate) after 5 to 50 changes, then after 100 to 400 more;
@@ -21,6 +24,9 @@
 /// `changed_at` comes from one clock per equipment (now, or one millisecond past its last
 /// change), so changes of one equipment never share a `changed_at` except in the ties, and
 /// strictly increase per (equipment, source). Deterministic for a seed.
+///
+/// With excursions (`EquipmentPlan+LineRed.swift`), every equipment of one line goes red,
+/// then green again; they are never the source of a repeat.
 struct EquipmentPlan {
     /// What the database must hold of this family: the manifest's `families.equipment_state`.
     struct Report: Codable {
@@ -45,7 +51,7 @@ struct EquipmentPlan {
     }
 
     /// One change of one equipment's colour, made on one tablet.
-    private struct Change {
+    struct Change {
         var equipment: Int
         var tablet: Int
         /// An index into `states`.
@@ -71,9 +77,13 @@ struct EquipmentPlan {
         var equipment: Int
         var tablet: Int
         var changedAtMs: Int64?
+        /// The colour of a tie's second half.
+        var tieState = EquipmentPlan.green
     }
 
+    /// The colours: the normal play uses the first two, the excursion red.
     static let states = ["green", "yellow", "red"]
+    static let green = 0, yellow = 1, red = 2
     static let malformedKinds = ["unknown_state", "bad_json", "bad_changed_at", "identity_mismatch"]
     static let disagreementFraction = 0.3
     static let ties = 2
@@ -97,8 +107,13 @@ struct EquipmentPlan {
     private var followUps: [FollowUp] = []
     private var turn = 0
     private var changesMade = 0
-    private var recent = RecentRing<PublishPlan.Message>()
+    /// Valid messages recently sent, with their equipment: what duplicates repeat.
+    private var recent = RecentRing<(equipment: Int, message: PublishPlan.Message)>()
     private var current: [Int: Change] = [:]
+    /// The line that goes red and when; nil without `--excursions`.
+    let lineRed: LineRed?
+    /// Where the red line stands (`EquipmentPlan+LineRed.swift`).
+    var redLine = RedLine()
 
     private(set) var validMessages = 0
     private(set) var duplicateMessages = 0
@@ -107,7 +122,7 @@ struct EquipmentPlan {
     private(set) var malformedByKind: [String: Int] = [:]
 
     init(equipment: Int, tablets: Int, topicPrefix: String, site: String, lines: Int,
-         duplicates: Double, malformed: Double, seed: UInt64) {
+         duplicates: Double, malformed: Double, seed: UInt64, lineRed: LineRed? = nil) {
         self.equipment = equipment
         self.tablets = tablets
         self.topicPrefix = topicPrefix
@@ -115,10 +130,11 @@ struct EquipmentPlan {
         self.lines = max(1, lines)
         self.duplicates = duplicates
         self.malformed = malformed
+        self.lineRed = lineRed
         rng = SplitMix64(seed: seed, stream: Family.equipment.stream)
         lastChangedAt = Array(repeating: 0, count: equipment)
         lastState = Array(repeating: nil, count: equipment)
-        tiesPending = Array((0..<equipment).filter { tablets > 1 && $0 % 4 == 1 }.prefix(Self.ties))
+        tiesPending = Self.tieEquipment(equipment: equipment, tablets: tablets)
         for _ in 0..<tablets { tabletStates.append(Tablet(toggleAt: rng.next(in: 5...50))) }
     }
 
@@ -134,12 +150,24 @@ struct EquipmentPlan {
                       malformedByKind: malformedByKind, current: states)
     }
 
-    /// The next message to publish; `nowMs` is the wall clock in epoch milliseconds.
-    mutating func next(nowMs: Int64) -> PublishPlan.Message {
+    /// The shared equipment that get a tie: the first two.
+    static func tieEquipment(equipment: Int, tablets: Int) -> [Int] {
+        Array((0..<equipment).filter { tablets > 1 && $0 % 4 == 1 }.prefix(ties))
+    }
+
+    /// The next message to publish; `nowMs` is the wall clock in epoch milliseconds and
+    /// `progress` how far the run has come (0...1, see `ExcursionSchedule`).
+    mutating func next(nowMs: Int64, progress: Double = 0) -> PublishPlan.Message {
+        if let change = lineRedChange(nowMs: nowMs, progress: progress) {
+            validMessages += 1
+            if current[change.equipment].map({ supersedes(change, $0) }) ?? true { current[change.equipment] = change }
+            return PublishPlan.Message(topic: topic(change.equipment), payload: payload(change))
+        }
         let roll = rng.nextDouble()
-        if roll < duplicates, let index = recent.randomIndex(using: &rng) {
+        let redLine = lineRed?.line, lines = lines
+        if roll < duplicates, let index = recent.randomIndex(using: &rng, where: { redLine == nil || $0.equipment % lines != redLine }) {
             duplicateMessages += 1
-            return recent[index]
+            return recent[index].message
         }
         if roll < duplicates + malformed {
             let kind = Self.malformedKinds[rng.next(below: Self.malformedKinds.count)]
@@ -151,7 +179,7 @@ struct EquipmentPlan {
         validMessages += 1
         if current[change.equipment].map({ supersedes(change, $0) }) ?? true { current[change.equipment] = change }
         let message = PublishPlan.Message(topic: topic(change.equipment), payload: payload(change))
-        recent.append(message)
+        recent.append((change.equipment, message))
         return message
     }
 
@@ -174,12 +202,15 @@ struct EquipmentPlan {
     private mutating func makeChange(nowMs: Int64) -> Change {
         changesMade += 1
         advanceSchedules()
-        if !followUps.isEmpty {
+        while !followUps.isEmpty {
             let f = followUps.removeFirst()
-            return change(f.equipment, by: f.tablet, at: f.changedAtMs, nowMs: nowMs)
+            // The red line's equipment change on the supervisor's tablet only while it is red.
+            if isHeld(f.equipment) { continue }
+            let state = f.changedAtMs == nil ? nil : f.tieState
+            return change(f.equipment, by: f.tablet, at: f.changedAtMs, state: state, nowMs: nowMs)
         }
         var eq = turn % equipment
-        while frozen.contains(eq) {
+        while frozen.contains(eq) || isHeld(eq) {
             turn += 1
             eq = turn % equipment
         }
@@ -192,8 +223,9 @@ struct EquipmentPlan {
             let loser = winner == primary ? secondary : primary
             let first = tiesMade % 2 == 0 ? winner : loser
             tiesMade += 1
-            let c = change(eq, by: first, at: nil, nowMs: nowMs)
-            followUps.append(FollowUp(equipment: eq, tablet: first == winner ? loser : winner, changedAtMs: c.changedAtMs))
+            let c = change(eq, by: first, at: nil, state: first == winner ? Self.green : Self.yellow, nowMs: nowMs)
+            followUps.append(FollowUp(equipment: eq, tablet: first == winner ? loser : winner, changedAtMs: c.changedAtMs,
+                                      tieState: first == winner ? Self.yellow : Self.green))
             return c
         }
         guard let secondary else { return change(eq, by: primary, at: nil, nowMs: nowMs) }
@@ -205,16 +237,29 @@ struct EquipmentPlan {
         return c
     }
 
-    /// A new colour for `eq` (never the one it was last set to), set on `tablet`.
-    private mutating func change(_ eq: Int, by tablet: Int, at changedAtMs: Int64?, nowMs: Int64) -> Change {
+    /// A change of `eq` set on `tablet`: to `state` when given (a tie), else to green or yellow,
+    /// never the colour it was last set to.
+    private mutating func change(_ eq: Int, by tablet: Int, at changedAtMs: Int64?, state given: Int? = nil,
+                                 nowMs: Int64) -> Change {
         let at = changedAtMs ?? max(nowMs, lastChangedAt[eq] + 1)
         lastChangedAt[eq] = max(lastChangedAt[eq], at)
-        var state = rng.next(below: Self.states.count)
-        if let last = lastState[eq], state == last { state = (state + 1 + rng.next(below: 2)) % Self.states.count }
+        var state = given ?? rng.next(below: 2)
+        if given == nil, let last = lastState[eq], state == last { state = 1 - state }
         lastState[eq] = state
         tabletStates[tablet].seq += 1
         return Change(equipment: eq, tablet: tablet, state: state, changedAtMs: at, worker: tablet * 3 + rng.next(below: 3),
                       seq: tabletStates[tablet].seq)
+    }
+
+    /// A change of `eq` to `state` on the supervisor's tablet, `tab{tablets}`: outside the
+    /// rotation, always online, counting its own `seq`. Its `changed_at` is past every change
+    /// made for `eq` so far, queued ones included, so it becomes current.
+    mutating func supervisorChange(_ eq: Int, to state: Int, nowMs: Int64) -> Change {
+        let at = max(nowMs, lastChangedAt[eq] + 1)
+        lastChangedAt[eq] = at
+        lastState[eq] = state
+        redLine.seq += 1
+        return Change(equipment: eq, tablet: tablets, state: state, changedAtMs: at, worker: tablets * 3, seq: redLine.seq)
     }
 
     /// Takes tablets offline and back as the change count reaches their turn; at least one
@@ -245,7 +290,7 @@ struct EquipmentPlan {
         (eq % tablets, tablets > 1 && eq % 4 == 1 ? (eq + 1) % tablets : nil)
     }
 
-    private static func source(_ tablet: Int) -> String { "tab\(tablet)" }
+    static func source(_ tablet: Int) -> String { "tab\(tablet)" }
 
     private func topic(_ eq: Int) -> String { "\(topicPrefix)/\(site)/line\(eq % lines)/equipment/eq\(eq)/state" }
 

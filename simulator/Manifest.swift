@@ -3,6 +3,13 @@
 /// the message counts are over all families, `expected_unique_readings` is the sensor rows
 /// (0 when sensors do not play) and `expected_dead_letters` is the dead letters of all
 /// families. `families` details each family played, keyed by ingestd's family names.
+///
+/// `excursions` lists what `--excursions` played outside the normal ranges, one entry per
+/// device (see `Excursion` for each field): `kind` (overheat, line_red, silence, drift),
+/// `family`, `site`, `device`, `metric` (or null), `rule` (the alert rule that must fire),
+/// `raises` and `clears` (the alerts it must raise and clear: 1 and 1), `from` and `to`
+/// (epoch ms). Empty without the option: the normal play never crosses a rule's limits.
+/// Excursion messages are all valid and counted like any other in the figures above.
 struct Manifest: Codable {
     /// Each played family's figures; a family not played is absent.
     struct Families: Codable {
@@ -50,4 +57,5 @@ struct Manifest: Codable {
     var elapsedSeconds: Double
     var publishRate: Double
     var families: Families
+    var excursions: [Excursion]
 }

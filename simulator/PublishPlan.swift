@@ -4,6 +4,9 @@
 /// count does not divide). Each family's plan draws from its own random stream: a family's
 /// messages do not depend on which others play, and a sensor-only run is what the simulator
 /// always played. Deterministic for a seed.
+///
+/// With a schedule (`--excursions`), each family's plan is told how far the run has come,
+/// so that its excursions happen at their fractions of the run.
 struct PublishPlan {
     /// One MQTT message to publish.
     struct Message {
@@ -22,9 +25,13 @@ struct PublishPlan {
     private(set) var equipment: EquipmentPlan?
     private(set) var machine: MachinePlan?
     private var turn = 0
+    /// When the excursions happen; nil without `--excursions`.
+    private var schedule: ExcursionSchedule?
 
     /// The families played are those given a plan.
-    init(sensor: SensorPlan? = nil, battery: BatteryPlan? = nil, equipment: EquipmentPlan? = nil, machine: MachinePlan? = nil) {
+    init(sensor: SensorPlan? = nil, battery: BatteryPlan? = nil, equipment: EquipmentPlan? = nil, machine: MachinePlan? = nil,
+         schedule: ExcursionSchedule? = nil) {
+        self.schedule = schedule
         self.sensor = sensor
         self.battery = battery
         self.equipment = equipment
@@ -35,14 +42,21 @@ struct PublishPlan {
     }
 
     mutating func next(nowMs: Int64) -> Message {
+        let progress = schedule?.progress(messageIndex: turn, nowMs: nowMs) ?? 0
         let family = families[turn % families.count]
         turn += 1
         switch family {
-        case .sensor: return sensor!.next(nowMs: nowMs)
-        case .battery: return battery!.next(nowMs: nowMs)
-        case .equipment: return equipment!.next(nowMs: nowMs)
+        case .sensor: return sensor!.next(nowMs: nowMs, progress: progress)
+        case .battery: return battery!.next(nowMs: nowMs, progress: progress)
+        case .equipment: return equipment!.next(nowMs: nowMs, progress: progress)
         case .machine: return machine!.next(nowMs: nowMs)
         }
+    }
+
+    /// The excursions of all families, as the manifest's `excursions` lists them: empty
+    /// without `--excursions`.
+    var excursions: [Excursion] {
+        (sensor?.excursionReports ?? []) + (battery?.excursionReports ?? []) + (equipment?.excursionReports ?? [])
     }
 
     /// Valid messages over all families: neither exact repeats nor malformed.

@@ -6,6 +6,9 @@ import Mosquitto
 /// boards set from tablets, machines) publishing at QoS 1, with chosen fractions of
 /// duplicate and malformed messages, and writes a manifest of what it published, what the
 /// broker acknowledged and what the database must hold afterwards, per family.
+/// Its normal play stays inside the limits of ingestd's alert rules; `--excursions` adds
+/// excursions past them (an overheating pack, a line going red, a silent sensor, a drifting
+/// value) and the manifest lists the alerts they must raise and clear.
 /// The simulator knows nothing of ingestd: it speaks MQTT and JSON only.
 @main
 struct Simulator: ParsableCommand {
@@ -41,6 +44,10 @@ struct Simulator: ParsableCommand {
     @Option(help: "Random seed, for a repeatable run.") var seed: UInt64 = 42
     @Option(help: "Write the manifest (JSON) here.") var manifest: String?
     @Option(help: "Seconds to wait for the broker's acknowledgements at the end.") var ackTimeout: Double = 60
+    @Flag(help: ArgumentHelp("Add excursions past the alert rules' limits, listed in the manifest's `excursions`.", discussion: """
+        One battery pack overheats from 25 % of the run, one line's equipment go red at 30 % and green at 70 %,         one sensor device falls silent for --silence seconds in the middle of the run's planned time, and from 60 %         another one's metric drifts to about 400 for 12 readings. A --count run places them by message index, a         --duration run by time. Needs --rate above 0 and a run long enough for each family played.
+        """)) var excursions = false
+    @Option(help: "Seconds the silent sensor device of --excursions publishes nothing.") var silence: Double = 8
 
     func validate() throws {
         _ = try Family.list(parsing: families)
@@ -52,6 +59,57 @@ struct Simulator: ParsableCommand {
             throw ValidationError("--duplicates and --malformed are fractions from 0 to 1 and must leave room for valid messages")
         }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos is 0 or 1") }
+        if excursions { try validateExcursions() }
+    }
+
+    /// When the excursions happen; nil without `--excursions`.
+    var excursionSchedule: ExcursionSchedule? {
+        guard excursions else { return nil }
+        let length: ExcursionSchedule.Length = count.map { .messages($0, rate: rate) } ?? .seconds(duration, rate: rate)
+        return ExcursionSchedule(length: length, silenceSeconds: silence, seed: seed)
+    }
+
+    /// Checks that the run leaves room for every excursion of the families played.
+    func validateExcursions() throws {
+        guard rate > 0 else { throw ValidationError("--excursions needs --rate above 0: the silence is placed on the run's planned time") }
+        guard silence > 0 else { throw ValidationError("--silence must be positive") }
+        guard let schedule = excursionSchedule else { return }
+        guard schedule.plannedSeconds >= 2 * silence else {
+            throw ValidationError("--excursions needs a run of at least twice --silence (\(silence) s); this one plans "
+                                  + "\(schedule.plannedSeconds) s: raise --count or --duration, or lower --silence")
+        }
+        let played = try Family.list(parsing: families)
+        let perFamily = Double(schedule.plannedMessages) / Double(played.count)
+        if played.contains(.sensor) {
+            guard devices > 1 else { throw ValidationError("--excursions needs --devices 2 or more: one falls silent, another drifts") }
+            let slots = Double(devices * metrics)
+            let readings = perFamily * Double(batch) / slots
+            guard readings >= 100 else {
+                throw ValidationError("--excursions needs at least 100 readings per sensor device and metric; this run plans "
+                                      + "\(Int(readings)): raise --count or --duration, or lower --devices or --metrics")
+            }
+            let inWindow = 300 * schedule.rate / Double(played.count) * Double(batch) / slots
+            guard inWindow >= 60 else {
+                throw ValidationError("--excursions needs at least 60 readings per sensor device and metric in 5 minutes (the "
+                                      + "value_anomaly window); this run plans \(Int(inWindow)): raise --rate or lower --devices")
+            }
+        }
+        if played.contains(.battery) {
+            guard perFamily / Double(batteries) >= 20 else {
+                throw ValidationError("--excursions needs at least 20 messages per battery pack; this run plans "
+                                      + "\(Int(perFamily / Double(batteries))): raise --count or --duration, or lower --batteries")
+            }
+        }
+        if played.contains(.equipment) {
+            guard EquipmentPlan.redLine(equipment: equipment, tablets: tablets, lines: lines, from: 0) != nil else {
+                throw ValidationError("--excursions needs a line to go red while others go on: --lines 2 or more and more "
+                                      + "--equipment than lines")
+            }
+            guard perFamily >= Double(4 * equipment) else {
+                throw ValidationError("--excursions needs at least 4 messages per equipment; this run plans "
+                                      + "\(Int(perFamily / Double(equipment))): raise --count or --duration, or lower --equipment")
+            }
+        }
     }
 
     func run() throws {
@@ -108,7 +166,7 @@ struct Simulator: ParsableCommand {
             expectedUniqueReadings: families.sensor?.rows ?? 0, expectedDeadLetters: plan.malformedMessages,
             devices: devices, metrics: metrics, topicPrefix: topicPrefix,
             startedAt: ISO8601DateFormatter().string(from: start), elapsedSeconds: elapsed,
-            publishRate: elapsed > 0 ? Double(published) / elapsed : 0, families: families)
+            publishRate: elapsed > 0 ? Double(published) / elapsed : 0, families: families, excursions: plan.excursions)
         if let manifest {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -117,28 +175,40 @@ struct Simulator: ParsableCommand {
         }
         print("ingestd-sim: published \(published) (\(plan.validMessages) valid, \(plan.duplicateMessages) duplicates, \(plan.malformedMessages) malformed) in \(String(format: "%.2f", elapsed)) s = \(Int(report.publishRate)) msg/s\(tracker.outages > 0 ? " (waited out \(tracker.outages) broker outage\(tracker.outages == 1 ? "" : "s"))" : ""); broker acknowledged \(acked); expect \(report.expectedUniqueReadings) unique readings and \(report.expectedDeadLetters) dead letters")
         for line in families.summaryLines { print("ingestd-sim: " + line) }
+        for e in plan.excursions {
+            print("ingestd-sim: excursion \(e.kind.rawValue) \(e.device)\(e.metric.map { "/" + $0 } ?? ""): \(e.rule) must raise "
+                  + "\(e.raises) and clear \(e.clears)")
+        }
         if acked < published {
             FileHandle.standardError.write(Data("ingestd-sim: the broker acknowledged only \(acked) of \(published) messages\n".utf8))
             throw ExitCode(3)
         }
     }
 
-    /// A plan for each family of `--families`, each on its own random stream of `--seed`.
+    /// A plan for each family of `--families`, each on its own random stream of `--seed`,
+    /// with its excursions when `--excursions` is given.
     func makePlan() throws -> PublishPlan {
         let played = Set(try Family.list(parsing: families))
+        var schedule = excursionSchedule
+        // The choices are drawn in this order whatever the families played, so that each
+        // family's excursion is the same for a seed.
+        let sensorExcursions = devices > 1 ? schedule?.sensor(devices: devices, metrics: metrics) : nil
+        let overheat = schedule?.battery(batteries: batteries)
+        let lineRed = schedule?.equipment(equipment: equipment, tablets: tablets, lines: lines)
         return PublishPlan(
             sensor: played.contains(.sensor)
                 ? SensorPlan(devices: devices, metrics: metrics, batch: batch, topicPrefix: topicPrefix, site: site,
-                             lines: lines, duplicates: duplicates, malformed: malformed, seed: seed) : nil,
+                             lines: lines, duplicates: duplicates, malformed: malformed, seed: seed, excursions: sensorExcursions) : nil,
             battery: played.contains(.battery)
                 ? BatteryPlan(batteries: batteries, topicPrefix: topicPrefix, site: site, duplicates: duplicates,
-                              malformed: malformed, seed: seed) : nil,
+                              malformed: malformed, seed: seed, overheat: overheat) : nil,
             equipment: played.contains(.equipment)
                 ? EquipmentPlan(equipment: equipment, tablets: tablets, topicPrefix: topicPrefix, site: site, lines: lines,
-                                duplicates: duplicates, malformed: malformed, seed: seed) : nil,
+                                duplicates: duplicates, malformed: malformed, seed: seed, lineRed: lineRed) : nil,
             machine: played.contains(.machine)
                 ? MachinePlan(machines: machines, topicPrefix: topicPrefix, site: site, lines: lines, duplicates: duplicates,
-                              malformed: malformed, seed: seed) : nil)
+                              malformed: malformed, seed: seed) : nil,
+            schedule: schedule)
     }
 }
 
