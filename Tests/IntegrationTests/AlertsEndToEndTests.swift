@@ -161,5 +161,55 @@ extension StackTests {
         #expect(daemon.terminate() == 0)
         #expect(daemon.output.contains("late_readings=1"), "\(daemon.output.suffix(2000))")
     }
+
+    /// The shipped rules (config/ingestd.yaml), with `offline` after 1 s instead of 60 s.
+    static func shippedRules() throws -> String {
+        let text = try String(contentsOf: TestStack.packageRoot.appendingPathComponent("config/ingestd.yaml"), encoding: .utf8)
+        let block = text[text.range(of: "\nalerts:\n")!.lowerBound...]
+        return String(block).replacing("after: 60s", with: "after: 1s")
+    }
+
+    @Test("the simulator's excursions — an overheating pack, a line going red, a silent sensor, a drifting value — raise and clear exactly the alerts its manifest lists under the shipped rules, and nothing else fires during the run")
+    func theSimulatorsExcursionsRaiseExactlyTheManifestsAlerts() throws {
+        let root = TestStack.uniqueTopicRoot("excursion")
+        let dbURL = try TestStack.freshDatabase("excursion")
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: try Self.shippedRules())
+        try TestStack.migrate(config: config)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
+        let daemon = try TestStack.startIngestd(config: config)
+        let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
+        let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 1_000, duplicates: 0.02, malformed: 0.01, devices: 10,
+                                      families: "sensor,battery,equipment,machine", manifest: manifestURL,
+                                      extra: ["--excursions", "--silence", "3"])
+        #expect(sim.waitForExit() == 0, "simulator failed:\n\(sim.output)")
+        let endMs = Self.nowMs()
+        let manifest = try Simulator.readManifest(manifestURL)
+        let excursions = try #require(manifest.excursions)
+        #expect(Set(excursions.map(\.kind)) == ["overheat", "line_red", "silence", "drift"], "\(excursions)")
+        let sensorRows = try #require(manifest.families?["sensor"]?.rows)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: sensorRows) == sensorRows)
+        usleep(1_000_000)
+        let during = "raised_at < to_timestamp(\(endMs) / 1000.0)"
+        for e in excursions {
+            let metric = e.metric.map { "'\($0)'" } ?? "''"
+            let mine = "rule = '\(e.rule)' AND device = '\(e.device)' AND metric = \(metric) AND \(during)"
+            #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE \(mine)") == e.raises, "\(e): \(Self.alerts(dbURL))")
+            #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE \(mine) AND cleared_at IS NOT NULL") == e.clears,
+                    "\(e): \(Self.alerts(dbURL))")
+        }
+        // Nothing else fired while the simulator played.
+        #expect(TestStack.count(dbURL, "SELECT count(*) FROM alerts WHERE \(during)") == excursions.reduce(0) { $0 + $1.raises },
+                "\(Self.alerts(dbURL))")
+        // On MQTT: the overheating pack's raise and clear, once each.
+        let pack = try #require(excursions.first { $0.kind == "overheat" })
+        let hot = Self.changes(listener, root: root, severity: "critical", device: pack.device)
+        #expect(hot.count == 2 && hot[0].contains("\"state\":\"raised\"") && hot[1].contains("\"state\":\"cleared\""), "\(hot)")
+        #expect(daemon.terminate() == 0)
+    }
+
+    static func alerts(_ dbURL: String) -> String {
+        let rows = (try? PostgresConnection(dbURL).execute("SELECT rule, device, metric, raised_at, cleared_at FROM alerts ORDER BY raised_at").rows) ?? []
+        return rows.map { $0.map { $0 ?? "null" }.joined(separator: " ") }.joined(separator: "\n")
+    }
 }
 }

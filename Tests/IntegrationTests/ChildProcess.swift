@@ -68,6 +68,25 @@ struct SimulatorManifest: Decodable {
     var expectedUniqueReadings: Int
     var expectedDeadLetters: Int
     var families: [String: FamilyExpectation]?
+    /// With `--excursions`: what each excursion must raise and clear.
+    var excursions: [Excursion]?
+    var startedAt: String?
+    var elapsedSeconds: Double?
+
+    /// One excursion the simulator played: the alert `rule` must be raised `raises` times and
+    /// cleared `clears` times for `device` (and `metric`), between `from` and `to` (epoch ms).
+    struct Excursion: Decodable {
+        var kind: String
+        var family: String
+        var site: String
+        var device: String
+        var metric: String?
+        var rule: String
+        var raises: Int
+        var clears: Int
+        var from: Int64?
+        var to: Int64?
+    }
 
     /// What one family must have left in the database (only the keys of that family are set).
     struct FamilyExpectation: Decodable {
@@ -94,12 +113,12 @@ struct SimulatorManifest: Decodable {
 enum Simulator {
     /// Starts `ingestd-sim` publishing under `topicRoot`; read the manifest after it exits.
     static func start(topicRoot: String, count: Int, rate: Int, duplicates: Double, malformed: Double,
-                      devices: Int = 200, families: String = "sensor", manifest: URL) throws -> ChildProcess {
+                      devices: Int = 200, families: String = "sensor", manifest: URL, extra: [String] = []) throws -> ChildProcess {
         try ChildProcess(TestStack.binary("ingestd-sim"), [
             "--url", TestStack.mqttURL ?? "", "--topic-prefix", topicRoot, "--count", String(count), "--rate", String(rate),
             "--devices", String(devices), "--duplicates", String(duplicates), "--malformed", String(malformed),
             "--families", families, "--manifest", manifest.path,
-        ], label: "sim")
+        ] + extra, label: "sim")
     }
 
     static func readManifest(_ url: URL) throws -> SimulatorManifest {
