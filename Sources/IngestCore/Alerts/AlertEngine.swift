@@ -244,10 +244,12 @@ public struct AlertEngine: Sendable {
                 tracks[t].pendingSince = since
                 pending.insert(t)
             }
-            guard time.microseconds - since.microseconds >= lasting.wholeMicroseconds else { return }
+            let due = Timestamp(microseconds: since.microseconds + lasting.wholeMicroseconds)
+            guard time >= due else { return }
             pending.remove(t)
             tracks[t].pendingSince = nil
-            raise(t, at: time, value: value, threshold: bound.raise, detail: raisedDetail + " for \(lasting)", into: &events)
+            // Raised when it had lasted, as `advance` would have: not at this (later) reading.
+            raise(t, at: due, value: value, threshold: bound.raise, detail: raisedDetail + " for \(lasting)", into: &events)
         } else {
             raise(t, at: time, value: value, threshold: bound.raise, detail: raisedDetail, into: &events)
         }
