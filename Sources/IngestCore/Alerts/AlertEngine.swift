@@ -65,15 +65,16 @@ public struct AlertEngine: Sendable {
     // MARK: Restoring
 
     /// Takes over alerts that are open (from the table at start, or from the engine before a
-    /// reload). An alert of a rule that is gone is cleared at the next `advance`.
+    /// reload). An alert of a rule that is gone, or that no longer watches its series, is
+    /// cleared at the next `advance`.
     public mutating func restore(open alerts: [Alert]) {
         for var alert in alerts {
-            guard let r = rules.firstIndex(where: { $0.name == alert.rule && $0.condition.kind == alert.kind }) else {
+            let key = SeriesKey(family: alert.family, site: alert.site, device: alert.device, metric: alert.metric)
+            guard let r = rules.firstIndex(where: { $0.name == alert.rule && $0.condition.kind == alert.kind }), rules[r].watches(key) else {
                 orphans.append(alert)
                 continue
             }
             alert.eachMetric = rules[r].watchesEveryMetric
-            let key = SeriesKey(family: alert.family, site: alert.site, device: alert.device, metric: alert.metric)
             if rules[r].condition.isDeviceWide, let t = deviceWide[TrackKey(rule: r, key: key)] {
                 tracks[t].open = alert
             } else {
