@@ -39,7 +39,10 @@ public struct AlertEngine: Sendable {
         var pendingSince: Timestamp?
         /// Stale: last seen. Others: the time of the last observation taken.
         var lastTime: Timestamp?
+        /// Rate: the value of the last observation taken.
         var lastValue = 0.0
+        /// What was last compared with the rule's level: the reading, the rate, |z|.
+        var level = 0.0
         /// Equipment state rules: the current state's tie-breakers and state.
         var current: (source: String, seq: Int64, state: String)?
         var stats: RollingStats?
@@ -62,15 +65,16 @@ public struct AlertEngine: Sendable {
     // MARK: Restoring
 
     /// Takes over alerts that are open (from the table at start, or from the engine before a
-    /// reload). An alert of a rule that is gone is cleared at the next `advance`.
+    /// reload). An alert of a rule that is gone, or that no longer watches its series, is
+    /// cleared at the next `advance`.
     public mutating func restore(open alerts: [Alert]) {
         for var alert in alerts {
-            guard let r = rules.firstIndex(where: { $0.name == alert.rule && $0.condition.kind == alert.kind }) else {
+            let key = SeriesKey(family: alert.family, site: alert.site, device: alert.device, metric: alert.metric)
+            guard let r = rules.firstIndex(where: { $0.name == alert.rule && $0.condition.kind == alert.kind }), rules[r].watches(key) else {
                 orphans.append(alert)
                 continue
             }
             alert.eachMetric = rules[r].watchesEveryMetric
-            let key = SeriesKey(family: alert.family, site: alert.site, device: alert.device, metric: alert.metric)
             if rules[r].condition.isDeviceWide, let t = deviceWide[TrackKey(rule: r, key: key)] {
                 tracks[t].open = alert
             } else {
@@ -155,7 +159,6 @@ public struct AlertEngine: Sendable {
         switch rule.condition {
         case .threshold(let bound):
             guard takeInOrder(t, o) else { return }
-            tracks[t].lastValue = o.value
             level(t, value: o.value, bound: bound, at: o.time, detail: { verb, level in
                 "\(o.key.metric) \(Self.number(o.value)) \(verb) \(Self.number(level))"
             }, into: &events)
@@ -204,7 +207,6 @@ public struct AlertEngine: Sendable {
             let sd = stats.standardDeviation
             guard stats.count >= minSamples, sd > 0 else { return }
             let z = (o.value - stats.mean) / sd
-            tracks[t].lastValue = z
             level(t, value: abs(z), bound: AlertRule.Bound(above: true, raise: k, clear: clearK), at: o.time, detail: { verb, level in
                 "\(o.key.metric) \(Self.number(o.value)) is \(Self.number(abs(z))) standard deviations from its mean \(Self.number(stats.mean)), \(verb) \(Self.number(level))"
             }, into: &events)
@@ -224,6 +226,7 @@ public struct AlertEngine: Sendable {
     /// clear (the other way round for a rule that raises below).
     private mutating func level(_ t: Int, value: Double, bound: AlertRule.Bound, at time: Timestamp,
                                 detail: (String, Double) -> String, into events: inout [AlertEvent]) {
+        tracks[t].level = value
         if tracks[t].open != nil {
             if bound.clears(value) {
                 clear(t, at: time, value: value, detail: detail(bound.above ? "below" : "above", bound.clear), into: &events)
@@ -244,10 +247,12 @@ public struct AlertEngine: Sendable {
                 tracks[t].pendingSince = since
                 pending.insert(t)
             }
-            guard time.microseconds - since.microseconds >= lasting.wholeMicroseconds else { return }
+            let due = Timestamp(microseconds: since.microseconds + lasting.wholeMicroseconds)
+            guard time >= due else { return }
             pending.remove(t)
             tracks[t].pendingSince = nil
-            raise(t, at: time, value: value, threshold: bound.raise, detail: raisedDetail + " for \(lasting)", into: &events)
+            // Raised when it had lasted, as `advance` would have: not at this (later) reading.
+            raise(t, at: due, value: value, threshold: bound.raise, detail: raisedDetail + " for \(lasting)", into: &events)
         } else {
             raise(t, at: time, value: value, threshold: bound.raise, detail: raisedDetail, into: &events)
         }
@@ -282,13 +287,17 @@ public struct AlertEngine: Sendable {
                 switch rule.condition {
                 case .state(let state):
                     raise(t, at: due, value: nil, threshold: nil, detail: "\(tracks[t].key.device) is \(state) for \(lasting)", into: &events)
-                case .threshold(let b), .rate(let b):
-                    raise(t, at: due, value: tracks[t].lastValue, threshold: b.raise,
-                          detail: "\(tracks[t].key.metric) \(Self.number(tracks[t].lastValue)) \(b.above ? "above" : "below") \(Self.number(b.raise)) for \(lasting)",
+                case .threshold(let b):
+                    raise(t, at: due, value: tracks[t].level, threshold: b.raise,
+                          detail: "\(tracks[t].key.metric) \(Self.number(tracks[t].level)) \(b.above ? "above" : "below") \(Self.number(b.raise)) for \(lasting)",
+                          into: &events)
+                case .rate(let b):
+                    raise(t, at: due, value: tracks[t].level, threshold: b.raise,
+                          detail: "\(tracks[t].key.metric) changing by \(Self.number(tracks[t].level))/s, \(b.above ? "above" : "below") \(Self.number(b.raise))/s for \(lasting)",
                           into: &events)
                 case .anomaly(_, let k, _, _):
-                    raise(t, at: due, value: abs(tracks[t].lastValue), threshold: k,
-                          detail: "\(tracks[t].key.metric) \(Self.number(abs(tracks[t].lastValue))) standard deviations from its mean for \(lasting)",
+                    raise(t, at: due, value: tracks[t].level, threshold: k,
+                          detail: "\(tracks[t].key.metric) \(Self.number(tracks[t].level)) standard deviations from its mean for \(lasting)",
                           into: &events)
                 case .stale:
                     continue
