@@ -67,4 +67,14 @@ import Testing
         #expect(run.feed(F.value(1, at: 30, device: "dev1")).isEmpty)
         #expect(run.feed(F.value(1, at: 60, device: "dev1")).map(\.alert.clearedAt) == [F.at(60)])
     }
+
+    @Test("a device whose own return is the first sign of its silence is raised at last seen + after and cleared at its return")
+    func aReturnThatEndsASilenceNobodyNoticedRaisesAndClears() {
+        var run = EngineRun([F.stale()])
+        run.feed(F.value(1, at: 0, device: "dev1"))
+        let events = run.feed(F.value(1, at: 100, device: "dev1"))
+        #expect(events.map(\.isRaise) == [true, false])
+        #expect(events.first?.alert.raisedAt == F.at(60) && events.last?.alert.clearedAt == F.at(100))
+        #expect(run.feed(F.value(1, at: 159, device: "dev1")).isEmpty, "a gap shorter than after: nothing")
+    }
 }

@@ -64,6 +64,8 @@ import Testing
             "line_red press-1 raised 35",
             "temp_high d1 cleared 40",
             "temp_high d1 raised 50",
+            "offline d2 raised 90",
+            "offline d2 cleared 130",
             "offline d1 raised 110",
             "line_red press-1 cleared 140",
         ])

@@ -172,7 +172,15 @@ public struct AlertEngine: Sendable {
             level(t, value: rate, bound: bound, at: o.time, detail: { verb, level in
                 "\(o.key.metric) changing by \(Self.number(rate))/s, \(verb) \(Self.number(level))/s"
             }, into: &events)
-        case .stale:
+        case .stale(let after):
+            if tracks[t].open == nil, let seen = tracks[t].lastTime,
+               o.time.microseconds - seen.microseconds >= after.wholeMicroseconds {
+                // Its own return is the first sign of its silence (nothing moved the clock
+                // past the deadline meanwhile): it was offline all the same.
+                let due = Timestamp(microseconds: seen.microseconds + after.wholeMicroseconds)
+                raise(t, at: due, value: Double(after.wholeMilliseconds) / 1_000, threshold: Double(after.wholeMilliseconds) / 1_000,
+                      detail: "no data from \(o.key.device) for \(after)", into: &events)
+            }
             tracks[t].lastTime = max(tracks[t].lastTime ?? o.time, o.time)
             if let open = tracks[t].open, o.time >= open.raisedAt {
                 clear(t, at: o.time, value: nil, detail: "data again from \(o.key.device)", into: &events)
@@ -213,10 +221,11 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    /// Observations older than the series' last one are history arriving late: they do not
-    /// move an alert back and forth.
+    /// Observations older than the series' last one (or than its open alert, restored after
+    /// a restart) are history arriving late: they do not move an alert back and forth.
     private mutating func takeInOrder(_ t: Int, _ o: Observation) -> Bool {
         if let last = tracks[t].lastTime, o.time < last { return false }
+        if let open = tracks[t].open, o.time < open.raisedAt { return false }  // restored: older than its raise
         tracks[t].lastTime = o.time
         return true
     }
