@@ -29,7 +29,7 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
     /// Pending rows one refresh call takes at most.
     static let rowsPerCall = 10_000
 
-    public init(config: IngestConfig, logger: Logger) {
+    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups")) {
         self.config = config
         self.logger = logger
         wake = ConditionLock.Condition(lock)
