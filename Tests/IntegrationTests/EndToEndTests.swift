@@ -198,7 +198,8 @@ extension StackTests {
         let runs = try (0..<4).map { _ in try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate") }
         for run in runs { #expect(run.waitForExit() == 0, "migrate failed:\n\(run.output)") }
         let versions = try PostgresConnection(dbURL).execute("SELECT version FROM ingestd_migrations ORDER BY version").rows.map { $0[0] ?? "" }
-        #expect(versions == (1...8).map(String.init))
+        // Every version once, none missing; the latest is not pinned here.
+        #expect(versions.count >= 10 && versions == (1...versions.count).map(String.init), "\(versions)")
         #expect(runs.filter { $0.output.contains("applied now: none") }.count == 3)
     }
 }
