@@ -7,7 +7,7 @@ extension Ingestd {
     /// `ingestd query NAME`: prints one of the reader views (migration 7) as a table, CSV or JSON.
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a reader view: current equipment state, summaries, latest batteries, dead letters.",
+            abstract: "Print a reader view: current equipment state, summaries, latest batteries, rollups, alerts, dead letters.",
             discussion: """
                 NAME is one of:
                 \(ReaderQuery.Name.allCases.map { "  " + $0.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))

@@ -74,6 +74,9 @@ import Testing
         #expect(c.storage.engine == d.storage.engine, sourceLocation: sourceLocation)
         #expect(c.storage.chunkInterval == d.storage.chunkInterval, sourceLocation: sourceLocation)
         #expect(c.storage.partitionsAheadDays == d.storage.partitionsAheadDays, sourceLocation: sourceLocation)
+        #expect(c.storage.rollupRefresh == d.storage.rollupRefresh, sourceLocation: sourceLocation)
+        #expect(c.storage.compressAfter == d.storage.compressAfter, sourceLocation: sourceLocation)
+        #expect(c.storage.retention == d.storage.retention, sourceLocation: sourceLocation)
         #expect(c.writer.batchSize == d.writer.batchSize, sourceLocation: sourceLocation)
         #expect(c.writer.maxAge == d.writer.maxAge, sourceLocation: sourceLocation)
         #expect(c.writer.method == d.writer.method, sourceLocation: sourceLocation)
@@ -111,7 +114,7 @@ import Testing
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
         let keys: Set<String> = [
             "clean_session", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "migrate_on_start",
-            "engine", "chunk_interval", "partitions_ahead_days", "batch_size", "max_age", "method", "retry_min",
+            "engine", "chunk_interval", "partitions_ahead_days", "rollup_refresh", "compress_after", "retention", "batch_size", "max_age", "method", "retry_min",
             "retry_max", "max_payload_bytes", "max_batch_length", "max_string_length", "max_json_depth", "max_future",
             "dead_letter_payload_bytes", "window_keys", "prefix", "dead_letters", "level",
             "enabled", "path", "fsync", "max_bytes", "segment_bytes",
@@ -130,7 +133,7 @@ import Testing
             uncommented += 1
             return "  " + line.dropFirst(4)
         }
-        #expect(uncommented == 31, "every key with a default should be shown in the example (max_age twice)")
+        #expect(uncommented == 34, "every key with a default should be shown in the example (max_age twice)")
         let c = try loader().load(yaml: lines.joined(separator: "\n"), file: Self.examplePath)
         expectDefaults(c)
     }

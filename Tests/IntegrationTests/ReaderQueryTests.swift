@@ -33,7 +33,7 @@ import Testing
     @Test("an unknown name is an error listing every known one")
     func unknownNameListsTheKnownOnes() {
         let error = #expect(throws: ReaderQueryError.self) { try ReaderQuery.Name(parsing: "machines") }
-        #expect(error?.description == "unknown query 'machines'; the known ones are: equipment-current, equipment-history, machine-summary, top-lines, battery-latest, battery-health, dead-letters")
+        #expect(error?.description == "unknown query 'machines'; the known ones are: equipment-current, equipment-history, machine-summary, top-lines, battery-latest, battery-health, dead-letters, rollup-1m, rollup-1h, battery-rollup-1m, battery-rollup-1h, alerts-open, alerts")
         #expect(ReaderQuery.Name.allCases.allSatisfy { (try? ReaderQuery.Name(parsing: $0.rawValue)) == $0 })
     }
 
@@ -71,6 +71,38 @@ import Testing
         let latest = try ReaderQuery(.batteryLatest, since: Self.now, until: Self.now)
         #expect(latest.columns.first { $0.name == "extra" }?.kind == .json)
         #expect(latest.columns.first { $0.name == "ts" }?.kind == .timestamp)
+    }
+
+    @Test("a rollup query reads its view in the range, newest bucket first")
+    func rollupQueriesReadTheirViewInTheRange() throws {
+        let since = Timestamp(rfc3339: "2026-11-22T00:00:00Z")!
+        let q = try ReaderQuery(.rollup1m, site: "s1", since: since, until: Self.now, limit: 10)
+        #expect(q.sql == "SELECT bucket, site, device, metric, samples, min, max, avg, last, last_ts FROM sensor_rollup_1m WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz AND site = $3::text ORDER BY bucket DESC, site, device, metric LIMIT $4::bigint")
+        #expect(q.parameters == ["2026-11-22T00:00:00.000000Z", "2026-11-23T12:00:00.000000Z", "s1", "10"])
+        #expect(q.columns.first?.kind == .timestamp && q.columns.last?.kind == .timestamp)
+        #expect(q.columns.filter { $0.kind == .number }.map(\.name) == ["samples", "min", "max", "avg", "last"])
+
+        #expect(try ReaderQuery(.rollup1h, since: since, until: Self.now).sql.contains("FROM sensor_rollup_1h WHERE bucket >= $1::timestamptz"))
+        let battery = try ReaderQuery(.batteryRollup1h, since: since, until: Self.now)
+        #expect(battery.sql.contains("FROM battery_rollup_1h WHERE"))
+        #expect(battery.sql.contains("ORDER BY bucket DESC, site, battery LIMIT"))
+        #expect(battery.columns.count == 1 + 2 + 1 + 5 * 4 + 1)
+        #expect(battery.columns.map(\.name).contains("soh_last"))
+        #expect(try ReaderQuery(.batteryRollup1m, since: since, until: Self.now).sql.contains("FROM battery_rollup_1m WHERE"))
+    }
+
+    @Test("alerts: those open now without a range; past ones when open at any time in the range")
+    func alertQueries() throws {
+        let since = Timestamp(rfc3339: "2026-11-22T00:00:00Z")!
+        // No range for the alerts open now: any --since and --until will do.
+        let open = try ReaderQuery(.alertsOpen, site: "s1", since: Self.now, until: since)
+        #expect(open.sql.hasSuffix("FROM alerts_open WHERE site = $1::text ORDER BY raised_at DESC, rule, device, metric LIMIT $2::bigint"))
+        #expect(open.columns.first { $0.name == "open_for" }?.kind == .interval)
+
+        let past = try ReaderQuery(.alerts, since: since, until: Self.now)
+        #expect(past.sql.contains("FROM alerts WHERE raised_at < $1::timestamptz AND (cleared_at IS NULL OR cleared_at >= $2::timestamptz) ORDER BY raised_at DESC"))
+        #expect(past.parameters == ["2026-11-23T12:00:00.000000Z", "2026-11-22T00:00:00.000000Z", "100"])
+        #expect(throws: ReaderQueryError.emptyRange(since: Self.now, until: since)) { try ReaderQuery(.alerts, since: Self.now, until: since) }
     }
 
     @Test("a bad limit, an empty range, or --site where there is no site are errors")

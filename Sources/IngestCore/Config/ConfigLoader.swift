@@ -71,10 +71,15 @@ public struct ConfigLoader: Sendable {
             config.database.migrateOnStart = try d.bool("migrate_on_start") ?? true
         }
         if let s = try top.section("storage") {
-            try s.rejectUnknownKeys(["engine", "chunk_interval", "partitions_ahead_days"])
+            try s.rejectUnknownKeys(["engine", "chunk_interval", "partitions_ahead_days", "rollup_refresh", "compress_after", "retention"])
             config.storage.engine = try s.choice("engine", IngestConfig.StorageEngine.self) ?? .auto
             config.storage.chunkInterval = try s.duration("chunk_interval", in: .seconds(60)...Duration.seconds(366 * 86_400)) ?? config.storage.chunkInterval
             config.storage.partitionsAheadDays = try s.int("partitions_ahead_days", in: 1...365) ?? config.storage.partitionsAheadDays
+            config.storage.rollupRefresh = try s.duration("rollup_refresh", in: .seconds(1)...Duration.seconds(86_400)) ?? config.storage.rollupRefresh
+            config.storage.compressAfter = try s.durationOrOff("compress_after", in: .seconds(3_600)...Duration.seconds(100 * 366 * 86_400),
+                                                               default: config.storage.compressAfter)
+            config.storage.retention = try s.durationOrOff("retention", in: .seconds(86_400)...Duration.seconds(100 * 366 * 86_400),
+                                                           default: config.storage.retention)
         }
         if let w = try top.section("writer") {
             try w.rejectUnknownKeys(["batch_size", "max_age", "method", "retry_min", "retry_max"])
@@ -96,6 +101,12 @@ public struct ConfigLoader: Sendable {
             if let a = try v.duration("max_age", in: .seconds(1)...Duration.seconds(100 * 366 * 86_400)) { l.maxAgeSeconds = a.components.seconds }
             l.deadLetterPayloadBytes = try v.int("dead_letter_payload_bytes", in: 0...1_048_576) ?? l.deadLetterPayloadBytes
             config.limits = l
+        }
+        if let retention = config.storage.retention, retention.components.seconds <= config.limits.maxAgeSeconds,
+           let s = try top.section("storage") {
+            // Else a reading ingestd accepts could land in data already dropped, and the daily
+            // partitions kept for late data would be dropped and made again.
+            throw s.error("retention", "expected more than validation.max_age (\(Self.shortText(seconds: config.limits.maxAgeSeconds))), so that every reading ingestd accepts is kept for a while")
         }
         if let f = try top.section("families") {
             try families(f, into: &config.families)
@@ -228,6 +239,14 @@ public struct ConfigLoader: Sendable {
         if journal.maxBytes < 2 * journal.segmentBytes {
             throw j.error("max_bytes", "the journal needs room for at least two segments (2 × segment_bytes = \(2 * journal.segmentBytes))")
         }
+    }
+
+    /// Seconds as the config would write them: `7d`, `36h`, `90m` or `45s`.
+    static func shortText(seconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds % size == 0 && seconds >= size {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
     }
 
     private func secret(_ section: ConfigNode) throws(ConfigError) -> String? {

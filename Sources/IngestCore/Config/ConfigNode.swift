@@ -103,6 +103,17 @@ struct ConfigNode {
         return d
     }
 
+    /// A duration as `duration` reads it, or `off` (nil); `default` when the key is absent.
+    func durationOrOff(_ key: String, in range: ClosedRange<Duration>, default value: Duration?) throws(ConfigError) -> Duration? {
+        guard let text = try string(key) else { return value }
+        if text.lowercased() == "off" { return nil }
+        guard let d = parseDuration(text) else {
+            throw error(key, "expected off or a duration such as 12h, 7d or 30d, got '\(text)'")
+        }
+        guard range.contains(d) else { throw error(key, "expected off or a duration from \(range.lowerBound) to \(range.upperBound), got \(text)") }
+        return d
+    }
+
     /// A list of strings, e.g. `[green, yellow, red]`.
     func strings(_ key: String) throws(ConfigError) -> [String]? {
         guard let v = value(key) else { return nil }

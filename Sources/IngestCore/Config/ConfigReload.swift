@@ -32,7 +32,9 @@ public struct ConfigReload: Equatable, Sendable {
         note("database", old.database.url != new.database.url || old.database.password != new.database.password
             || old.database.migrateOnStart != new.database.migrateOnStart, live: false)
         note("storage", old.storage.engine != new.storage.engine || old.storage.chunkInterval != new.storage.chunkInterval
-            || old.storage.partitionsAheadDays != new.storage.partitionsAheadDays, live: false)
+            || old.storage.partitionsAheadDays != new.storage.partitionsAheadDays
+            || old.storage.rollupRefresh != new.storage.rollupRefresh || old.storage.compressAfter != new.storage.compressAfter
+            || old.storage.retention != new.storage.retention, live: false)
         note("writer.method", old.writer.method != new.writer.method, live: false)
         note("writer.retry", old.writer.retryMin != new.writer.retryMin || old.writer.retryMax != new.writer.retryMax, live: false)
         let (j, k) = (old.journal, new.journal)

@@ -60,6 +60,13 @@ public struct IngestConfig: Sendable {
         public var engine: StorageEngine = .auto
         public var chunkInterval: Duration = .seconds(86_400)
         public var partitionsAheadDays = 3
+        /// How often the rollups are brought up to date: the refresh policies' schedule on
+        /// TimescaleDB, the rollup refresher's interval on native partitions.
+        public var rollupRefresh: Duration = .seconds(30)
+        /// Raw chunks older than this are compressed (TimescaleDB only); nil: never.
+        public var compressAfter: Duration? = .seconds(7 * 86_400)
+        /// Raw data older than this is dropped (the rollups keep their history); nil: kept forever.
+        public var retention: Duration?
     }
 
     public struct Writer: Sendable {

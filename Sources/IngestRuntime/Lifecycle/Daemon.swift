@@ -89,7 +89,8 @@ public final class Daemon: Sendable {
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [IngressService.SessionCloser(ingress: ingress), WriterService(writer: writer, stopTimeout: config.stopTimeout),
-                       pipeline, ingress, reporter],
+                       pipeline, ingress, reporter,
+                       RollupService(refresher: RollupRefresher(config: config, logger: logger.labelled("ingestd.rollups")))],  // rollups
             logger: lifecycleLogger))
         stop.attach(group)
         if let reloadConfig {

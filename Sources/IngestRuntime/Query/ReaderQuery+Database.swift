@@ -39,7 +39,7 @@ public struct ReaderQueryFailure: Error, CustomStringConvertible {
         switch error.sqlState {
         case "42P01", "42883":
             // undefined table or function: the schema predates migration 7
-            text += "; the reader views come with schema version 7: run `ingestd migrate`"
+            text += "; the reader views come with schema version 7, the alerts with 9, the rollups with 10: run `ingestd migrate`"
         case "42501":
             text += "; the role needs ingestd_reader (GRANT ingestd_reader TO …)"
         default:

@@ -30,7 +30,7 @@ public struct ResultColumn: Sendable, Equatable {
     }
 }
 
-/// A query `ingestd query` runs on the reader views (migration 7): its SQL, the parameters
+/// A query `ingestd query` runs on the reader views (migration 7), the alerts (9) or the rollups (10): its SQL, the parameters
 /// in the order of `$1, $2, …` (as text: the SQL casts them), and the columns it returns.
 /// Pure: building one touches no database.
 public struct ReaderQuery: Sendable, Equatable {
@@ -43,6 +43,12 @@ public struct ReaderQuery: Sendable, Equatable {
         case batteryLatest = "battery-latest"
         case batteryHealth = "battery-health"
         case deadLetters = "dead-letters"
+        case rollup1m = "rollup-1m"
+        case rollup1h = "rollup-1h"
+        case batteryRollup1m = "battery-rollup-1m"
+        case batteryRollup1h = "battery-rollup-1h"
+        case alertsOpen = "alerts-open"
+        case alerts = "alerts"
 
         /// A name from the command line; an unknown one is an error listing the known ones.
         public init(parsing text: String) throws(ReaderQueryError) {
@@ -60,6 +66,23 @@ public struct ReaderQuery: Sendable, Equatable {
             case .batteryLatest: "the newest reading of every battery"
             case .batteryHealth: "per battery and day: state of health, temperature, cycles"
             case .deadLetters: "the newest dead letters (they have no site)"
+            case .rollup1m: "per sensor and minute: samples, min, max, avg, last, newest first"
+            case .rollup1h: "per sensor and hour: samples, min, max, avg, last, newest first"
+            case .batteryRollup1m: "per battery and minute: min, max, avg, last of each measure"
+            case .batteryRollup1h: "per battery and hour: min, max, avg, last of each measure"
+            case .alertsOpen: "the alerts open now, newest first"
+            case .alerts: "the alerts open at any time in the range, newest first"
+            }
+        }
+
+        /// The rollup this query reads, if any.
+        var rollup: (view: String, keys: [String])? {
+            switch self {
+            case .rollup1m: ("sensor_rollup_1m", ["site", "device", "metric"])
+            case .rollup1h: ("sensor_rollup_1h", ["site", "device", "metric"])
+            case .batteryRollup1m: ("battery_rollup_1m", ["site", "battery"])
+            case .batteryRollup1h: ("battery_rollup_1h", ["site", "battery"])
+            default: nil
             }
         }
 
@@ -67,7 +90,7 @@ public struct ReaderQuery: Sendable, Equatable {
         public var hasSite: Bool { self != .deadLetters }
 
         /// Whether --since and --until apply (the current state and the latest readings have no range).
-        public var usesRange: Bool { self != .equipmentCurrent && self != .batteryLatest }
+        public var usesRange: Bool { self != .equipmentCurrent && self != .batteryLatest && self != .alertsOpen }
 
         /// The known names, for messages: `equipment-current, equipment-history, …`.
         public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -153,6 +176,36 @@ public struct ReaderQuery: Sendable, Equatable {
             conditions.append("received_at >= \(binder.bind("\(since)", "timestamptz"))")
             conditions.append("received_at < \(binder.bind("\(until)", "timestamptz"))")
             order = "received_at DESC, id DESC"
+        case .rollup1m, .rollup1h, .batteryRollup1m, .batteryRollup1h:
+            let (view, keys) = name.rollup!
+            let measures = view.hasPrefix("battery")
+                ? ["voltage", "current", "temperature", "soc", "soh"].flatMap { m in ["min", "max", "avg", "last"].map { "\(m)_\($0)" } }
+                : ["min", "max", "avg", "last"]
+            select = [(.init("bucket", .timestamp), "bucket")] + keys.map { (.init($0), $0) }
+                + [(.init("samples", .number), "samples")] + measures.map { (.init($0, .number), $0) }
+                + [(.init("last_ts", .timestamp), "last_ts")]
+            from = view
+            conditions.append("bucket >= \(binder.bind("\(since)", "timestamptz"))")
+            conditions.append("bucket < \(binder.bind("\(until)", "timestamptz"))")
+            order = "bucket DESC, " + keys.joined(separator: ", ")
+        case .alertsOpen:
+            select = [(.init("raised_at", .timestamp), "raised_at"), (.init("severity"), "severity"), (.init("rule"), "rule"),
+                      (.init("kind"), "kind"), (.init("family"), "family"), (.init("site"), "site"), (.init("device"), "device"),
+                      (.init("metric"), "metric"), (.init("value", .number), "value"), (.init("threshold", .number), "threshold"),
+                      (.init("open_for", .interval), "date_trunc('second', open_for)")]
+            from = "alerts_open"
+            order = "raised_at DESC, rule, device, metric"
+        case .alerts:
+            select = [(.init("raised_at", .timestamp), "raised_at"), (.init("cleared_at", .timestamp), "cleared_at"),
+                      (.init("severity"), "severity"), (.init("rule"), "rule"), (.init("kind"), "kind"), (.init("family"), "family"),
+                      (.init("site"), "site"), (.init("device"), "device"), (.init("metric"), "metric"),
+                      (.init("value", .number), "value"), (.init("threshold", .number), "threshold"),
+                      (.init("clear_value", .number), "clear_value")]
+            from = "alerts"
+            // Open at some time in [since, until): raised before its end, not cleared before its start.
+            conditions.append("raised_at < \(binder.bind("\(until)", "timestamptz"))")
+            conditions.append("(cleared_at IS NULL OR cleared_at >= \(binder.bind("\(since)", "timestamptz")))")
+            order = "raised_at DESC, rule, device, metric"
         }
         if let site, name != .topLines { conditions.append("site = \(binder.bind(site, "text"))") }
         var sql = "SELECT " + select.map { $0.expression == $0.column.name ? $0.column.name : "\($0.expression) AS \($0.column.name)" }

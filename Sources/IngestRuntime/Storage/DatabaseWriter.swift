@@ -322,7 +322,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     }
 
     private func ensurePartitions(_ c: PostgresConnection) throws {
-        let back = Int((config.limits.maxAgeSeconds + 86_399) / 86_400) + 1
+        let back = RollupRefresher.partitionDaysBack(config.limits)  // rollups: retention keeps clear of these days
         let created = try c.execute("SELECT ingestd_ensure_partitions($1, $2)",
                                     [.text(String(back)), .text(String(config.storage.partitionsAheadDays))]).value(0, 0) ?? "0"
         if created != "0" { logger.info("created \(created) daily partitions") }

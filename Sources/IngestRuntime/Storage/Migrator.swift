@@ -61,6 +61,8 @@ public struct Migrator {
             }
             done.append(m.version)
         }
+        // Every time, not only with a migration: the jobs follow the config as it is now.
+        try StoragePolicies.apply(layout: layout, storage: storage, on: connection)
         return Report(layout: layout, applied: done, current: Migration.all.last?.version ?? 0)
     }
 
@@ -102,6 +104,8 @@ public enum MigrationError: Error, CustomStringConvertible {
     case failed(version: Int, name: String, underlying: String)
     case timescaleUnavailable(String)
     case layoutMismatch(recorded: StorageLayout, configured: IngestConfig.StorageEngine)
+    /// The compression, retention or rollup refresh policies could not be set.
+    case policies(underlying: String)
 
     public var description: String {
         switch self {
@@ -109,6 +113,8 @@ public enum MigrationError: Error, CustomStringConvertible {
         case let .timescaleUnavailable(reason): "storage.engine is timescaledb, but \(reason)"
         case let .layoutMismatch(recorded, configured):
             "the database was set up with \(recorded.rawValue), but storage.engine is \(configured.rawValue); set storage.engine to auto or use another database"
+        case .policies(let underlying):
+            "setting the TimescaleDB policies of storage.rollup_refresh, compress_after and retention failed and was rolled back: \(underlying)"
         }
     }
 }

@@ -1,0 +1,133 @@
+import IngestCore
+import Logging
+import PostgresClient
+
+/// On native partitions, keeps the rollup tables up to date and applies `storage.retention`;
+/// on TimescaleDB it has nothing to do (the migrator's policies do both) and its thread ends
+/// once it has read the layout.
+///
+/// Every `storage.rollup_refresh` it calls `ingestd_refresh_rollups` until nothing is
+/// pending (a bounded number of minutes per call, each call one transaction), and once an
+/// hour it drops the daily partitions past the retention: never one that the writer's
+/// `ingestd_ensure_partitions` would make again for late data. A failure (database down,
+/// no schema yet) is logged and retried with backoff on a new connection.
+///
+/// - Important: owns one connection, used only on its own thread. `start()` once; `stop()`
+///   from any thread wakes the loop and returns when the thread has ended (a refresh call
+///   under way finishes first).
+public final class RollupRefresher: @unchecked Sendable {  // `connection` and the schedule are touched only by its thread
+    private let config: IngestConfig
+    private let logger: Logger
+    private let lock = ConditionLock()
+    private let wake: ConditionLock.Condition
+    private var stopping = false  // under `lock`
+    private var thread: WorkerThread?
+
+    private var connection: PostgresConnection?
+    private var nextRetention = ContinuousClock.now
+
+    /// Pending rows one refresh call takes at most.
+    static let rowsPerCall = 10_000
+
+    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups")) {
+        self.config = config
+        self.logger = logger
+        wake = ConditionLock.Condition(lock)
+    }
+
+    public func start() {
+        thread = WorkerThread(name: "ingestd-rollups") { [self] in run() }
+    }
+
+    /// Ends the loop and waits for its thread.
+    public func stop() {
+        lock.withLock {
+            stopping = true
+            wake.broadcast()
+        }
+        thread?.join()
+        thread = nil
+    }
+
+    /// Waits `delay` or until stopped; true when stopped.
+    private func pause(_ delay: Duration) -> Bool {
+        let deadline = ContinuousClock.now + delay
+        return lock.withLock {
+            while !stopping && wake.wait(until: deadline) {}
+            return stopping
+        }
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func run() {
+        var delay = config.writer.retryMin
+        var failures = 0
+        while !isStopping {
+            do {
+                guard try connected() else {
+                    logger.info("rollups: continuous aggregates and policies on TimescaleDB; the refresher is not needed")
+                    break
+                }
+                try catchUp()
+                if config.storage.retention != nil, ContinuousClock.now >= nextRetention { try dropOldPartitions() }
+                if failures > 0 { logger.notice("rollup refresh succeeded after \(failures) failed attempts") }
+                failures = 0
+                delay = config.writer.retryMin
+                if pause(config.storage.rollupRefresh) { break }
+            } catch {
+                failures += 1
+                connection = nil
+                logger.warning("rollup refresh failed, retrying in \(delay): \(error)")
+                if pause(delay) { break }
+                delay = min(delay * 2, config.writer.retryMax)
+            }
+        }
+        connection = nil
+        logger.info("rollup refresher stopped")
+    }
+
+    /// Connects if needed; false on TimescaleDB.
+    private func connected() throws -> Bool {
+        if let connection, connection.isHealthy { return true }
+        let c = try PostgresConnection(config.database.url)
+        try c.execute("SET application_name = 'ingestd rollups'; SET client_min_messages = warning")
+        guard let layout = try c.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil else {
+            throw PostgresError(call: "ingestd", message: "the database has no ingestd schema yet; run `ingestd migrate`")
+        }
+        guard layout == StorageLayout.partitions.rawValue else { return false }
+        connection = c
+        return true
+    }
+
+    /// Refreshes until nothing is pending, or a stop.
+    private func catchUp() throws {
+        guard let connection else { return }
+        let keepSince: String? = config.storage.retention.map { "now() - \(StoragePolicies.interval($0))" }
+        var total = 0
+        while !isStopping {
+            let taken = Int(try connection.execute("SELECT ingestd_refresh_rollups(\(keepSince ?? "NULL"), \(Self.rowsPerCall))")
+                .value(0, 0) ?? "0") ?? 0
+            total += taken
+            if taken < Self.rowsPerCall { break }
+        }
+        if total > 0 { logger.debug("rollups refreshed", metadata: ["pending_rows": "\(total)"]) }
+    }
+
+    /// Drops the daily partitions that end before both the retention horizon and the oldest
+    /// day the writer keeps partitions for (else it would make them again, empty).
+    private func dropOldPartitions() throws {
+        guard let connection, let retention = config.storage.retention else { return }
+        let floor = Duration.seconds(86_400 * Int64(Self.partitionDaysBack(config.limits) + 1))
+        let dropped = try connection.execute("SELECT ingestd_drop_partitions_before(now() - \(StoragePolicies.interval(max(retention, floor))))")
+            .value(0, 0) ?? "0"
+        if dropped != "0" { logger.notice("retention: dropped \(dropped) daily partitions older than \(retention)") }
+        nextRetention = .now + .seconds(3600)
+    }
+
+    /// How many days back the writer makes daily partitions: enough for the oldest reading
+    /// validation accepts (`validation.max_age`), and one more.
+    static func partitionDaysBack(_ limits: Limits) -> Int {
+        Int((limits.maxAgeSeconds + 86_399) / 86_400) + 1
+    }
+}
