@@ -21,14 +21,30 @@ extension StackTests {
         listener.messages(onTopicPrefix: "\(root)/ingestd/alerts/\(severity)/s1/\(device)")
     }
 
+    /// A fresh database migrated for a config with `extra`, a listener on `{root}/ingestd/{listen}`
+    /// and a running ingestd.
+    struct Run {
+        var root: String
+        var dbURL: String
+        var config: String
+        var listener: MQTTListener
+        var daemon: ChildProcess
+    }
+
+    static func start(_ label: String, extra: String, listen: String = "alerts/#") throws -> Run {
+        let root = TestStack.uniqueTopicRoot(label)
+        let dbURL = try TestStack.freshDatabase(label)
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: extra)
+        try TestStack.migrate(config: config)
+        let listener = try MQTTListener(filter: "\(root)/ingestd/\(listen)")
+        return Run(root: root, dbURL: dbURL, config: config, listener: listener, daemon: try TestStack.startIngestd(config: config))
+    }
+
     @Test("an overheating battery: one raise and one clear on the alert topic and in the table; the open alert is retained for a new subscriber, emptied at the clear; a restart mid-alert does not raise it again")
     func anOverheatingBatteryIsRaisedOnceAndClearedOnceAcrossARestart() throws {
-        let root = TestStack.uniqueTopicRoot("alerthot")
-        let dbURL = try TestStack.freshDatabase("alerthot")
-        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: Self.rules)
-        try TestStack.migrate(config: config)
-        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
-        var daemon = try TestStack.startIngestd(config: config)
+        let run = try Self.start("alerthot", extra: Self.rules)
+        let (root, dbURL, config, listener) = (run.root, run.dbURL, run.config, run.listener)
+        var daemon = run.daemon
         let topic = "\(root)/s1/battery/bat1/telemetry"
         var ts = Self.nowMs() - 60_000
         func send(_ temperatures: [Double]) throws {
@@ -71,12 +87,9 @@ extension StackTests {
 
     @Test("a device gone silent raises offline once and clears it when it returns, while the others keep publishing")
     func aSilentDeviceIsOfflineUntilItReturns() throws {
-        let root = TestStack.uniqueTopicRoot("alertstale")
-        let dbURL = try TestStack.freshDatabase("alertstale")
-        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: Self.rules)
-        try TestStack.migrate(config: config)
-        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
-        let daemon = try TestStack.startIngestd(config: config)
+        let run = try Self.start("alertstale", extra: Self.rules)
+        let (root, dbURL, listener) = (run.root, run.dbURL, run.listener)
+        let daemon = run.daemon
         func tick(_ devices: [String]) throws {
             let ts = Self.nowMs()
             for d in devices { try listener.publish(topic: "\(root)/s1/l1/sensor/\(d)/m0", payload: "{\"ts\":\(ts),\"value\":1}") }
@@ -105,13 +118,8 @@ extension StackTests {
 
     @Test("a subscriber on agg/10s receives every window once it closes, with the right count, min, max, avg and last; a reading later than the grace is stored and counted late, not published")
     func everyTenSecondWindowIsPublishedWithItsFigures() throws {
-        let root = TestStack.uniqueTopicRoot("agg")
-        let dbURL = try TestStack.freshDatabase("agg")
-        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL,
-                                               extra: "aggregates: { windows: [10s, 1m], grace: 2s }")
-        try TestStack.migrate(config: config)
-        let listener = try MQTTListener(filter: "\(root)/ingestd/agg/#")
-        let daemon = try TestStack.startIngestd(config: config)
+        let run = try Self.start("agg", extra: "aggregates: { windows: [10s, 1m], grace: 2s }", listen: "agg/#")
+        let (root, dbURL, listener, daemon) = (run.root, run.dbURL, run.listener, run.daemon)
         // Four 10 s windows a minute or two ago, 3 devices: window w of device d holds
         // (w + 1) * (d + 1) readings of values 1, 2, 3, …
         let now = Self.nowMs()
@@ -171,12 +179,9 @@ extension StackTests {
 
     @Test("the simulator's excursions — an overheating pack, a line going red, a silent sensor, a drifting value — raise and clear exactly the alerts its manifest lists under the shipped rules, and nothing else fires during the run")
     func theSimulatorsExcursionsRaiseExactlyTheManifestsAlerts() throws {
-        let root = TestStack.uniqueTopicRoot("excursion")
-        let dbURL = try TestStack.freshDatabase("excursion")
-        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, extra: try Self.shippedRules())
-        try TestStack.migrate(config: config)
-        let listener = try MQTTListener(filter: "\(root)/ingestd/alerts/#")
-        let daemon = try TestStack.startIngestd(config: config)
+        let run = try Self.start("excursion", extra: try Self.shippedRules())
+        let (root, dbURL, listener) = (run.root, run.dbURL, run.listener)
+        let daemon = run.daemon
         let manifestURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(root)-manifest.json")
         let sim = try Simulator.start(topicRoot: root, count: 20_000, rate: 1_000, duplicates: 0.02, malformed: 0.01, devices: 10,
                                       families: "sensor,battery,equipment,machine", manifest: manifestURL,
