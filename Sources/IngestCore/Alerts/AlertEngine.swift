@@ -209,14 +209,15 @@ public struct AlertEngine: Sendable {
             }
         case .anomaly(_, let k, let clearK, let minSamples):
             guard takeInOrder(t, o) else { return }
+            // Read before the new value joins, in place: a copy of the stats held across
+            // `add` would copy its whole window (copy on write) for every reading.
             tracks[t].stats!.prune(before: o.time)
-            let stats = tracks[t].stats!
+            let (count, mean, sd) = (tracks[t].stats!.count, tracks[t].stats!.mean, tracks[t].stats!.standardDeviation)
             tracks[t].stats!.add(o.value, at: o.time)
-            let sd = stats.standardDeviation
-            guard stats.count >= minSamples, sd > 0 else { return }
-            let z = (o.value - stats.mean) / sd
+            guard count >= minSamples, sd > 0 else { return }
+            let z = (o.value - mean) / sd
             level(t, value: abs(z), bound: AlertRule.Bound(above: true, raise: k, clear: clearK), at: o.time, detail: { verb, level in
-                "\(o.key.metric) \(Self.number(o.value)) is \(Self.number(abs(z))) standard deviations from its mean \(Self.number(stats.mean)), \(verb) \(Self.number(level))"
+                "\(o.key.metric) \(Self.number(o.value)) is \(Self.number(abs(z))) standard deviations from its mean \(Self.number(mean)), \(verb) \(Self.number(level))"
             }, into: &events)
         }
     }
