@@ -49,8 +49,8 @@ final class MQTTListener: @unchecked Sendable {
         lock.unlock()
     }
 
-    func publish(topic: String, payload: String) throws {
-        try client.publish(topic: topic, payload: Array(payload.utf8), qos: 1)
+    func publish(topic: String, payload: String, retain: Bool = false) throws {
+        try client.publish(topic: topic, payload: Array(payload.utf8), qos: 1, retain: retain)
     }
 
     func messages(onTopicPrefix prefix: String) -> [String] {

@@ -155,12 +155,11 @@ public struct AlertEngine: Sendable {
     }
 
     private mutating func update(_ t: Int, with o: Observation, into events: inout [AlertEvent]) {
-        let rule = rules[tracks[t].rule]
-        switch rule.condition {
+        switch rules[tracks[t].rule].condition {
         case .threshold(let bound):
             guard takeInOrder(t, o) else { return }
-            level(t, value: o.value, bound: bound, at: o.time, detail: { verb, level in
-                "\(o.key.metric) \(Self.number(o.value)) \(verb) \(Self.number(level))"
+            level(t, value: o.value, bound: bound, at: o.time, detail: { [value = o.value] metric, verb, level in
+                "\(metric) \(Self.number(value)) \(verb) \(Self.number(level))"
             }, into: &events)
         case .rate(let bound):
             let previous = (tracks[t].lastTime, tracks[t].lastValue)
@@ -169,8 +168,8 @@ public struct AlertEngine: Sendable {
             guard let since = previous.0, o.time > since else { return }
             let seconds = Double(o.time.microseconds - since.microseconds) / 1_000_000
             let rate = abs(o.value - previous.1) / seconds
-            level(t, value: rate, bound: bound, at: o.time, detail: { verb, level in
-                "\(o.key.metric) changing by \(Self.number(rate))/s, \(verb) \(Self.number(level))/s"
+            level(t, value: rate, bound: bound, at: o.time, detail: { metric, verb, level in
+                "\(metric) changing by \(Self.number(rate))/s, \(verb) \(Self.number(level))/s"
             }, into: &events)
         case .stale(let after):
             if tracks[t].open == nil, let seen = tracks[t].lastTime,
@@ -194,7 +193,7 @@ public struct AlertEngine: Sendable {
             tracks[t].current = (o.source, o.seq, state)
             if state == watched {
                 guard tracks[t].open == nil else { return }
-                if rule.lasting != nil {
+                if rules[tracks[t].rule].lasting != nil {
                     if tracks[t].pendingSince == nil {
                         tracks[t].pendingSince = o.time
                         pending.insert(t)
@@ -216,8 +215,8 @@ public struct AlertEngine: Sendable {
             tracks[t].stats!.add(o.value, at: o.time)
             guard count >= minSamples, sd > 0 else { return }
             let z = (o.value - mean) / sd
-            level(t, value: abs(z), bound: AlertRule.Bound(above: true, raise: k, clear: clearK), at: o.time, detail: { verb, level in
-                "\(o.key.metric) \(Self.number(o.value)) is \(Self.number(abs(z))) standard deviations from its mean \(Self.number(mean)), \(verb) \(Self.number(level))"
+            level(t, value: abs(z), bound: AlertRule.Bound(above: true, raise: k, clear: clearK), at: o.time, detail: { [value = o.value] metric, verb, level in
+                "\(metric) \(Self.number(value)) is \(Self.number(abs(z))) standard deviations from its mean \(Self.number(mean)), \(verb) \(Self.number(level))"
             }, into: &events)
         }
     }
@@ -235,11 +234,11 @@ public struct AlertEngine: Sendable {
     /// the side and the level crossed: ("above", raise) for a raise, ("below", clear) for a
     /// clear (the other way round for a rule that raises below).
     private mutating func level(_ t: Int, value: Double, bound: AlertRule.Bound, at time: Timestamp,
-                                detail: (String, Double) -> String, into events: inout [AlertEvent]) {
+                                detail: (_ metric: String, _ side: String, _ level: Double) -> String, into events: inout [AlertEvent]) {
         tracks[t].level = value
         if tracks[t].open != nil {
             if bound.clears(value) {
-                clear(t, at: time, value: value, detail: detail(bound.above ? "below" : "above", bound.clear), into: &events)
+                clear(t, at: time, value: value, detail: detail(tracks[t].key.metric, bound.above ? "below" : "above", bound.clear), into: &events)
             }
             return
         }
@@ -250,7 +249,7 @@ public struct AlertEngine: Sendable {
             }
             return
         }
-        let raisedDetail = detail(bound.above ? "above" : "below", bound.raise)
+        let side = bound.above ? "above" : "below"
         if let lasting = rules[tracks[t].rule].lasting {
             let since = tracks[t].pendingSince ?? time
             if tracks[t].pendingSince == nil {
@@ -262,9 +261,9 @@ public struct AlertEngine: Sendable {
             pending.remove(t)
             tracks[t].pendingSince = nil
             // Raised when it had lasted, as `advance` would have: not at this (later) reading.
-            raise(t, at: due, value: value, threshold: bound.raise, detail: raisedDetail + " for \(lasting)", into: &events)
+            raise(t, at: due, value: value, threshold: bound.raise, detail: detail(tracks[t].key.metric, side, bound.raise) + " for \(lasting)", into: &events)
         } else {
-            raise(t, at: time, value: value, threshold: bound.raise, detail: raisedDetail, into: &events)
+            raise(t, at: time, value: value, threshold: bound.raise, detail: detail(tracks[t].key.metric, side, bound.raise), into: &events)
         }
     }
 

@@ -106,7 +106,7 @@ public struct AlertRule: Sendable, Equatable {
     }
 
     /// Whether its alerts are per metric of a device without the rule naming the metric.
-    var watchesEveryMetric: Bool { metric == nil && !condition.isDeviceWide }
+    public var watchesEveryMetric: Bool { metric == nil && !condition.isDeviceWide }
 
     /// The parameters a battery rule may watch.
     public static let batteryParameters = ["voltage", "current", "temperature", "soc", "soh"]

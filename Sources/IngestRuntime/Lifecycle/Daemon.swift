@@ -73,8 +73,14 @@ public final class Daemon: Sendable {
         stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
         let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer,
                                        heartbeat: heartbeat.worker("pipeline"), alertState: alertState)
+        // The open alerts are retained again once, at the first subscription: a kill between
+        // a commit and its publish would otherwise leave an open alert without its message.
+        let openAtStart = Mutex<[Alert]?>(alertState.open)
         let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
                                      logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
+            for alert in openAtStart.withLock({ o in defer { o = nil }; return o ?? [] }) {
+                for message in topics.alert(AlertEvent(alert)) where message.retain { publisher.publish(message) }
+            }
             notifier.notify("READY=1\nSTATUS=consuming from \(url)")
             logger.notice("ingestd \(Self.version) running", metadata: [
                 "broker": "\(url)", "routes": "\(config.routes.count)", "batch_size": "\(config.writer.batchSize)",

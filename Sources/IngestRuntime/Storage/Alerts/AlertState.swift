@@ -32,9 +32,11 @@ struct AlertState: Sendable {
             guard let rule = row[0], let kind = row[1], let severity = row[2].flatMap(AlertRule.Severity.init(rawValue:)),
                   let family = row[3].flatMap(Family.init(rawValue:)), let device = row[5], let micros = row[9].flatMap({ Int64($0) })
             else { continue }
-            state.open.append(Alert(rule: rule, kind: kind, severity: severity, family: family, site: row[4], device: device,
-                                    metric: row[6] ?? "", value: row[7].flatMap(Double.init), threshold: row[8].flatMap(Double.init),
-                                    raisedAt: Timestamp(microseconds: micros), detail: row[10] ?? ""))
+            var alert = Alert(rule: rule, kind: kind, severity: severity, family: family, site: row[4], device: device,
+                              metric: row[6] ?? "", value: row[7].flatMap(Double.init), threshold: row[8].flatMap(Double.init),
+                              raisedAt: Timestamp(microseconds: micros), detail: row[10] ?? "")
+            alert.eachMetric = rules.first { $0.name == rule }?.watchesEveryMetric ?? false
+            state.open.append(alert)
         }
         let staleFamilies = Set(rules.compactMap { rule -> Family? in
             if case .stale = rule.condition { return rule.family }
