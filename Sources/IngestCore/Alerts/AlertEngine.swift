@@ -19,6 +19,8 @@ public struct AlertEngine: Sendable {
     private var deviceWide: [TrackKey: Int] = [:]
     /// Open alerts from before a restart or reload, waiting for their series' first observation.
     private var restored: [TrackKey: Alert] = [:]
+    /// The open alert of each track that has one.
+    private var openByTrack: [Int: Alert] = [:]
     /// Tracks whose condition holds and waits to have lasted long enough.
     private var pending: Set<Int> = []
     private var staleTracks: [Int] = []
@@ -35,7 +37,9 @@ public struct AlertEngine: Sendable {
     struct Track: Sendable {
         let rule: Int
         let key: SeriesKey
-        var open: Alert?
+        /// When its open alert was raised; nil while none is open. The alert itself waits in
+        /// `openByTrack`: kept small, a track is cheap to reach for every reading.
+        var openSince: Timestamp?
         var pendingSince: Timestamp?
         /// Stale: last seen. Others: the time of the last observation taken.
         var lastTime: Timestamp?
@@ -59,7 +63,7 @@ public struct AlertEngine: Sendable {
     public var families: Set<Family> { Set(rules.map(\.family)) }
 
     public var openAlerts: [Alert] {
-        tracks.compactMap(\.open) + restored.values.sorted { ($0.rule, $0.device, $0.metric) < ($1.rule, $1.device, $1.metric) }
+        openByTrack.keys.sorted().map { openByTrack[$0]! } + restored.values.sorted { ($0.rule, $0.device, $0.metric) < ($1.rule, $1.device, $1.metric) }
     }
 
     // MARK: Restoring
@@ -76,7 +80,7 @@ public struct AlertEngine: Sendable {
             }
             alert.eachMetric = rules[r].watchesEveryMetric
             if rules[r].condition.isDeviceWide, let t = deviceWide[TrackKey(rule: r, key: key)] {
-                tracks[t].open = alert
+                setOpen(t, alert)
             } else {
                 restored[TrackKey(rule: r, key: key)] = alert
             }
@@ -132,10 +136,10 @@ public struct AlertEngine: Sendable {
                 found.append(deviceTrack(rule: r, key: SeriesKey(family: o.key.family, site: o.key.site, device: o.key.device, metric: "")))
             } else {
                 var track = Track(rule: r, key: o.key)
-                track.open = restored.removeValue(forKey: TrackKey(rule: r, key: o.key))
                 if case .anomaly(let window, _, _, _) = rule.condition { track.stats = RollingStats(window: window) }
                 found.append(tracks.count)
                 tracks.append(track)
+                if let alert = restored.removeValue(forKey: TrackKey(rule: r, key: o.key)) { setOpen(tracks.count - 1, alert) }
             }
         }
         slots[o.key] = found
@@ -145,10 +149,9 @@ public struct AlertEngine: Sendable {
     private mutating func deviceTrack(rule r: Int, key: SeriesKey) -> Int {
         let id = TrackKey(rule: r, key: key)
         if let t = deviceWide[id] { return t }
-        var track = Track(rule: r, key: key)
-        track.open = restored.removeValue(forKey: id)
         let t = tracks.count
-        tracks.append(track)
+        tracks.append(Track(rule: r, key: key))
+        if let alert = restored.removeValue(forKey: id) { setOpen(t, alert) }
         deviceWide[id] = t
         if case .stale = rules[r].condition { staleTracks.append(t) }
         return t
@@ -172,7 +175,7 @@ public struct AlertEngine: Sendable {
                 "\(metric) changing by \(Self.number(rate))/s, \(verb) \(Self.number(level))/s"
             }, into: &events)
         case .stale(let after):
-            if tracks[t].open == nil, let seen = tracks[t].lastTime,
+            if tracks[t].openSince == nil, let seen = tracks[t].lastTime,
                o.time.microseconds - seen.microseconds >= after.wholeMicroseconds {
                 // Its own return is the first sign of its silence (nothing moved the clock
                 // past the deadline meanwhile): it was offline all the same.
@@ -181,7 +184,7 @@ public struct AlertEngine: Sendable {
                       detail: "no data from \(o.key.device) for \(after)", into: &events)
             }
             tracks[t].lastTime = max(tracks[t].lastTime ?? o.time, o.time)
-            if let open = tracks[t].open, o.time >= open.raisedAt {
+            if let since = tracks[t].openSince, o.time >= since {
                 clear(t, at: o.time, value: nil, detail: "data again from \(o.key.device)", into: &events)
             }
         case .state(let watched):
@@ -192,7 +195,7 @@ public struct AlertEngine: Sendable {
             tracks[t].lastTime = o.time
             tracks[t].current = (o.source, o.seq, state)
             if state == watched {
-                guard tracks[t].open == nil else { return }
+                guard tracks[t].openSince == nil else { return }
                 if rules[tracks[t].rule].lasting != nil {
                     if tracks[t].pendingSince == nil {
                         tracks[t].pendingSince = o.time
@@ -204,7 +207,7 @@ public struct AlertEngine: Sendable {
             } else {
                 tracks[t].pendingSince = nil
                 pending.remove(t)
-                if tracks[t].open != nil { clear(t, at: o.time, value: nil, detail: "\(o.key.device) is \(state)", into: &events) }
+                if tracks[t].openSince != nil { clear(t, at: o.time, value: nil, detail: "\(o.key.device) is \(state)", into: &events) }
             }
         case .anomaly(_, let k, let clearK, let minSamples):
             guard takeInOrder(t, o) else { return }
@@ -225,7 +228,7 @@ public struct AlertEngine: Sendable {
     /// a restart) are history arriving late: they do not move an alert back and forth.
     private mutating func takeInOrder(_ t: Int, _ o: Observation) -> Bool {
         if let last = tracks[t].lastTime, o.time < last { return false }
-        if let open = tracks[t].open, o.time < open.raisedAt { return false }  // restored: older than its raise
+        if let since = tracks[t].openSince, o.time < since { return false }  // restored: older than its raise
         tracks[t].lastTime = o.time
         return true
     }
@@ -236,7 +239,7 @@ public struct AlertEngine: Sendable {
     private mutating func level(_ t: Int, value: Double, bound: AlertRule.Bound, at time: Timestamp,
                                 detail: (_ metric: String, _ side: String, _ level: Double) -> String, into events: inout [AlertEvent]) {
         tracks[t].level = value
-        if tracks[t].open != nil {
+        if tracks[t].openSince != nil {
             if bound.clears(value) {
                 clear(t, at: time, value: value, detail: detail(tracks[t].key.metric, bound.above ? "below" : "above", bound.clear), into: &events)
             }
@@ -315,7 +318,7 @@ public struct AlertEngine: Sendable {
         }
         guard watermark >= nextStaleScan, !staleTracks.isEmpty else { return }
         nextStaleScan = watermark + 1
-        for t in staleTracks where tracks[t].open == nil {
+        for t in staleTracks where tracks[t].openSince == nil {
             guard case .stale(let after) = rules[tracks[t].rule].condition, let seen = tracks[t].lastTime else { continue }
             let due = Timestamp(microseconds: seen.microseconds + after.wholeMicroseconds)
             guard watermark >= due else { continue }
@@ -326,6 +329,11 @@ public struct AlertEngine: Sendable {
 
     // MARK: Transitions
 
+    private mutating func setOpen(_ t: Int, _ alert: Alert) {
+        openByTrack[t] = alert
+        tracks[t].openSince = alert.raisedAt
+    }
+
     private mutating func raise(_ t: Int, at time: Timestamp, value: Double?, threshold: Double?, detail: String,
                                 into events: inout [AlertEvent]) {
         let rule = rules[tracks[t].rule]
@@ -333,16 +341,16 @@ public struct AlertEngine: Sendable {
         var alert = Alert(rule: rule.name, kind: rule.condition.kind, severity: rule.severity, family: key.family, site: key.site,
                           device: key.device, metric: key.metric, value: value, threshold: threshold, raisedAt: time, detail: detail)
         alert.eachMetric = rule.watchesEveryMetric
-        tracks[t].open = alert
+        setOpen(t, alert)
         events.append(AlertEvent(alert))
     }
 
     private mutating func clear(_ t: Int, at time: Timestamp, value: Double?, detail: String, into events: inout [AlertEvent]) {
-        guard var alert = tracks[t].open else { return }
+        guard var alert = openByTrack.removeValue(forKey: t) else { return }
         alert.clearedAt = max(time, alert.raisedAt)
         alert.clearValue = value
         alert.detail = detail
-        tracks[t].open = nil
+        tracks[t].openSince = nil
         events.append(AlertEvent(alert))
     }
 

@@ -6,6 +6,8 @@ public struct Analytics: Sendable {
     public private(set) var engine: AlertEngine
     private var aggregator: WindowAggregator
     private let aggregates: AggregateSettings
+    /// The families windowed (a list: comparing a handful beats hashing for every reading).
+    private let aggregated: [Family]
     /// Families whose records are observed at all.
     public let families: Set<Family>
     private(set) var events: [AlertEvent] = []
@@ -20,6 +22,7 @@ public struct Analytics: Sendable {
         engine = AlertEngine(rules: rules, routes: routes)
         aggregator = WindowAggregator(settings: aggregates)
         self.aggregates = aggregates
+        aggregated = aggregates.enabled ? Array(aggregates.families) : []
         families = engine.families.union(aggregates.enabled ? aggregates.families : [])
     }
 
@@ -42,7 +45,7 @@ public struct Analytics: Sendable {
     public mutating func observe(_ observations: [Observation]) {
         for o in observations {
             engine.observe(o, into: &events)
-            if aggregates.enabled && aggregates.families.contains(o.key.family) && o.state == nil {
+            if aggregated.contains(o.key.family) && o.state == nil {
                 if !aggregator.add(o.key, ts: o.time, value: o.value) { late += 1 }
             }
         }
