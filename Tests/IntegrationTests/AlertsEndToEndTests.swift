@@ -222,5 +222,32 @@ extension StackTests {
         let rows = (try? PostgresConnection(dbURL).execute("SELECT rule, device, metric, raised_at, cleared_at FROM alerts ORDER BY raised_at").rows) ?? []
         return rows.map { $0.map { $0 ?? "null" }.joined(separator: " ") }.joined(separator: "\n")
     }
+
+    @Test("SIGHUP takes over new rules: an open alert of a removed rule is cleared, a new rule raises")
+    func hangUpReloadsTheRules() throws {
+        let run = try Self.start("alertreload", extra: Self.rules)
+        let (root, dbURL, config, listener, daemon) = (run.root, run.dbURL, run.config, run.listener, run.daemon)
+        let topic = "\(root)/s1/battery/bat1/telemetry"
+        var ts = Self.nowMs() - 60_000
+        func send(_ t: Double) throws {
+            ts += 1_000
+            try listener.publish(topic: topic, payload: "{\"ts\":\(ts),\"temperature\":\(t)}")
+        }
+        try send(61)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM alerts WHERE rule = 'battery_overheat'", atLeast: 1) == 1)
+        let original = try String(contentsOfFile: config, encoding: .utf8)
+        let warm = "{name: battery_warm, family: battery, parameter: temperature, kind: threshold, above: 40, clear_below: 35, severity: warning}"
+        let edited = original.replacing(/\{name: battery_overheat[^\n]*\}/, with: warm)
+        #expect(edited != original)
+        try edited.write(toFile: config, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(daemon.waitForOutput("reloaded: alerts"), "ingestd log:\n\(daemon.output.suffix(3000))")
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM alerts WHERE rule = 'battery_overheat' AND cleared_at IS NOT NULL",
+                                       atLeast: 1, timeout: 20) == 1, "ingestd log:\n\(daemon.output.suffix(3000))")
+        try send(45)
+        #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM alerts WHERE rule = 'battery_warm' AND cleared_at IS NULL", atLeast: 1) == 1)
+        #expect(listener.waitFor(count: 1, onTopicPrefix: "\(root)/ingestd/alerts/warning/s1/bat1"))
+        #expect(daemon.terminate() == 0)
+    }
 }
 }
