@@ -104,6 +104,12 @@ enum RollupMigrations {
 
         \(tables.joined(separator: "\n"))
 
+        -- Rows stored before this migration: every minute they cover is pending, so the first
+        -- rounds of the refresher roll up the history too.
+        \(RollupShape.all.map { shape in
+            "INSERT INTO rollup_pending (family, bucket) SELECT DISTINCT '\(shape.family)', \(bin("INTERVAL '1 minute'", "ts")) FROM \(shape.source);"
+        }.joined(separator: "\n"))
+
         \(refreshFunction)
 
         \(retentionFunction)
