@@ -167,7 +167,8 @@ extension StackTests {
         #expect(try Self.mismatches(db) == Self.agreeing)
     }
 
-    @Test("TimescaleDB: compression, retention and refresh policies follow the config at every migrate, and their jobs work")
+    @Test("TimescaleDB: compression, retention and refresh policies follow the config at every migrate, and their jobs work",
+          .enabled(if: TestStack.timescaleRunning, "the stack's PostgreSQL has no TimescaleDB: the native-partition path is tested"))
     func timescalePoliciesFollowTheConfig() throws {
         let s = try Self.migrated("policies", engine: "timescaledb",
                                   storage: ["rollup_refresh: 10s", "compress_after: 2d", "retention: 30d"])

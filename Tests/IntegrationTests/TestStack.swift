@@ -122,6 +122,17 @@ enum TestStack {
 }
 
 extension TestStack {
+    /// Whether the stack's PostgreSQL runs TimescaleDB: the extension installed and preloaded,
+    /// as `scripts/stack` and `scripts/test` decide it. Tests of TimescaleDB alone run only then.
+    static let timescaleRunning: Bool = {
+        guard let admin = adminDatabaseURL, let db = try? PostgresConnection(admin) else { return false }
+        let sql = """
+            SELECT current_setting('shared_preload_libraries') LIKE '%timescaledb%'
+               AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
+            """
+        return (try? db.execute(sql).value(0, 0)) == "t"
+    }()
+
     /// The count `sql` returns; -1 when the database or the query fails.
     static func count(_ dbURL: String, _ sql: String) -> Int {
         guard let db = try? PostgresConnection(dbURL), let value = try? db.execute(sql).value(0, 0) else { return -1 }

@@ -73,9 +73,16 @@ public struct Migrator {
             logger.notice("storage: native daily partitions (storage.engine = partitions)")
             return .partitions
         }
-        let available = try connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").rowCount > 0
+        let found = try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
+                   current_setting('shared_preload_libraries') LIKE '%timescaledb%'
+            """)
+        let available = found.value(0, 0) == "t"
         var reason = "the timescaledb extension is not installed on the server"
-        if available {
+        if available && found.value(0, 1) != "t" {
+            // Created without the preload, TimescaleDB takes the session's backend down with it.
+            reason = "the timescaledb extension is installed but not in the server's shared_preload_libraries (add it and restart PostgreSQL)"
+        } else if available {
             do {
                 try connection.execute("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS timescaledb")
                 logger.notice("storage: TimescaleDB hypertables (extension timescaledb is available)")
