@@ -75,11 +75,21 @@ public struct MQTTURL: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Why a broker URL could not be read.
+extension MQTTURL {
+    /// A URL as written, with the password (between `user:` and `@`) masked: for messages
+    /// about a URL that may not even parse.
+    public static func redacting(_ text: String) -> String {
+        guard let scheme = text.firstRange(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@"),
+              let colon = text[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
+        return String(text[...colon]) + "***" + String(text[at...])
+    }
+}
+
+/// Why a broker URL could not be read; the password is never repeated.
 public struct MQTTURLError: Error, CustomStringConvertible, Sendable {
     public let text: String
     public let reason: String
-    public var description: String { "invalid broker URL '\(text)': \(reason)" }
+    public var description: String { "invalid broker URL '\(MQTTURL.redacting(text))': \(reason)" }
 }
 
 extension String {

@@ -118,7 +118,7 @@ extension Ingestd {
         func run() throws {
             let config = try options.load()
             print("\(options.path): OK")
-            print("  broker:   \(config.mqtt.url) as client '\(config.mqtt.clientID)' (clean session: \(config.mqtt.cleanSession))")
+            print("  broker:   \(MQTTURL.redacting(config.mqtt.url)) as client '\(config.mqtt.clientID)' (clean session: \(config.mqtt.cleanSession))")
             print("  database: \(redacted(config.database.url)) (storage: \(config.storage.engine.rawValue), write method: \(config.writer.method.rawValue))")
             print("  batches:  \(config.writer.batchSize) rows or \(config.writer.maxAge)")
             for route in config.routes {
@@ -133,10 +133,12 @@ extension Ingestd {
             print("  windows:  " + (a.enabled ? "\(a.windows.map { "\($0)" }.joined(separator: ", ")) after \(a.grace) grace, for \(a.families.map(\.rawValue).sorted().joined(separator: ", "))" : "off"))
         }
 
+        /// A database URL or conninfo with its password masked: `postgresql://u:***@h/db`,
+        /// `host=h password=*** dbname=db`, and `?password=***` in a URL's query.
         private func redacted(_ url: String) -> String {
-            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"),
-                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
-            return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+            var text = MQTTURL.redacting(url)
+            text.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)/, with: { "\($0.output.1)***" })
+            return text
         }
     }
 
