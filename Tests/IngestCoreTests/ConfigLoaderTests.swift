@@ -263,6 +263,15 @@ import Testing
         expectError("# comment\nmqqt:\n  url: mqtt://x\n", line: 2, key: "mqqt", message: "did you mean 'mqtt'?")
     }
 
+    @Test("a short unknown key that shares no letter with a known one gets no hint: qos is not url")
+    func aShortKeyFarFromAnyKnownOneGetsNoHint() throws {
+        let e = try #require(loadError("mqtt:\n  qos: 1\n"))
+        #expect(e.key == "mqtt.qos" && e.line == 2)
+        #expect(!e.message.contains("did you mean"), "\(e.message)")
+        let near = try #require(loadError("log:\n  levle: debug\n"))
+        #expect(near.message.contains("did you mean 'level'?"), "\(near.message)")
+    }
+
     @Test func unknownKeyFarFromAnyKnownOneGetsNoHint() throws {
         let e = try #require(loadError("writer:\n  frobnicate_everything: 1\n"))
         #expect(e.key == "writer.frobnicate_everything")

@@ -59,8 +59,10 @@ struct ConfigNode {
     func rejectUnknownKeys(_ known: [String]) throws(ConfigError) {
         for (key, value) in pairs where !known.contains(key) {
             let line = keyLines[key] ?? Self.line(value)
+            // A near miss only: up to a third of the shorter word may differ (so 'qos' is not
+            // taken for 'url', which differs in every letter).
             let hint = known.min { editDistance($0, key) < editDistance($1, key) }
-                .flatMap { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                .flatMap { editDistance($0, key) <= min(3, (min($0.count, key.count) + 2) / 3) ? " (did you mean '\($0)'?)" : nil } ?? ""
             throw ConfigError(file: file, line: line, key: qualified(key),
                               message: "unknown key\(hint); known keys here: \(known.joined(separator: ", "))")
         }
