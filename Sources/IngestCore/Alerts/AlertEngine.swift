@@ -103,14 +103,20 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    /// The engine for new rules (a reload), keeping what the old one knew: open alerts and
-    /// last-seen times carry over; open alerts of rules that are gone are cleared.
+    /// The engine for new rules (a reload), keeping what the old one knew (`takeOver`).
     public func reconfigured(rules: [AlertRule], routes: [String]) -> AlertEngine {
         var next = AlertEngine(rules: rules, routes: routes)
-        next.watermark = watermark
-        next.restore(open: openAlerts + orphans)
-        next.restore(lastSeen: staleTracks.compactMap { t in tracks[t].lastTime.map { (tracks[t].key, $0) } })
+        next.takeOver(self)
         return next
+    }
+
+    /// Takes over what `old` (the engine before a reload) knew, under this engine's rules:
+    /// its clock, open alerts and last-seen times; open alerts of rules that are gone are
+    /// cleared at the next `advance`.
+    public mutating func takeOver(_ old: AlertEngine) {
+        watermark = max(watermark, old.watermark)
+        restore(open: old.openAlerts + old.orphans)
+        restore(lastSeen: old.staleTracks.compactMap { t in old.tracks[t].lastTime.map { (old.tracks[t].key, $0) } })
     }
 
     // MARK: Observing

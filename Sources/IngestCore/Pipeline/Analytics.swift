@@ -26,17 +26,16 @@ public struct Analytics: Sendable {
         families = engine.families.union(aggregates.enabled ? aggregates.families : [])
     }
 
-    /// New rules and windows (a reload), keeping open alerts and last-seen times. Open
-    /// windows of the old aggregator are closed first and published with the next batch.
-    public func reconfigured(rules: [AlertRule], routes: [String], aggregates: AggregateSettings) -> Analytics {
-        var next = Analytics(rules: rules, routes: routes, aggregates: aggregates)
-        next.engine = engine.reconfigured(rules: rules, routes: routes)
-        next.events = events
-        next.summaries = summaries
-        next.late = late
-        if aggregates == self.aggregates { next.aggregator = aggregator }
-        next.closedThrough = closedThrough
-        return next
+    /// Takes over what `old` (before a reload) knew, under these rules and windows: open
+    /// alerts, last-seen times, what waits for the next batch, the late count, and the open
+    /// windows when the window settings did not change (otherwise they are dropped).
+    public mutating func takeOver(_ old: Analytics) {
+        engine.takeOver(old.engine)
+        events = old.events
+        summaries = old.summaries
+        late = old.late
+        if aggregates == old.aggregates { aggregator = old.aggregator }
+        closedThrough = old.closedThrough
     }
 
     public var isEmpty: Bool { events.isEmpty && summaries.isEmpty }

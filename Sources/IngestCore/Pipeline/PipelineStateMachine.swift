@@ -124,10 +124,9 @@ public struct PipelineStateMachine {
         if batcher.entriesAdded(analytics.pendingCount - before, now: clock) == .flush { actions.append(.flush(takeBatch())) }
     }
 
-    /// Keeps what the alert engine and the aggregator know across a reload.
-    public mutating func carryOver(from old: PipelineStateMachine, rules: [AlertRule], aggregates: AggregateSettings) {
-        analytics = old.analytics.reconfigured(rules: rules, routes: router.routes.map(\.pattern.description), aggregates: aggregates)
-        for lane in lanes { lane.observing = analytics.families.contains(lane.family) }
+    /// Keeps what the alert engine and the aggregator of `old` (before a reload) know.
+    public mutating func carryOver(from old: PipelineStateMachine) {
+        analytics.takeOver(old.analytics)
     }
 
     /// The batch deadline may have passed.

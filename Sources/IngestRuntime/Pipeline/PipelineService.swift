@@ -85,7 +85,7 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
                 machine.shutdownRequested(actions: &actions)
                 carryOut()
                 var fresh = makeMachine(next)
-                fresh.carryOver(from: machine, rules: next.alertRules, aggregates: next.aggregates)
+                fresh.carryOver(from: machine)
                 machine = fresh
             }
             if messages.isEmpty {
