@@ -162,35 +162,38 @@ public final class Daemon: Sendable {
     /// database is unreachable; nothing to load without rules. Nil if stopped meanwhile.
     private func alertStateRetrying(stop: StopSignals) throws -> AlertState? {
         guard !config.alertRules.isEmpty else { return AlertState() }
-        var delay = config.writer.retryMin
-        while true {
-            do {
-                let state = try AlertState.load(from: try PostgresConnection(config.database.url), rules: config.alertRules)
-                logger.notice("alert state rebuilt from the database", metadata: [
-                    "open_alerts": "\(state.open.count)", "devices_last_seen": "\(state.lastSeen.count)", "rules": "\(config.alertRules.count)"])
-                return state
-            } catch let error as PostgresError where error.isConnectionLoss {
-                logger.warning("database unreachable, cannot rebuild the alert state yet; retrying in \(delay): \(error)")
-                if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return nil }
-                delay = min(delay * 2, config.writer.retryMax)
-            }
+        return try retryingWhileUnreachable(stop: stop, waiting: "cannot rebuild the alert state yet; ") {
+            let state = try AlertState.load(from: try PostgresConnection(config.database.url), rules: config.alertRules)
+            logger.notice("alert state rebuilt from the database", metadata: [
+                "open_alerts": "\(state.open.count)", "devices_last_seen": "\(state.lastSeen.count)", "rules": "\(config.alertRules.count)"])
+            return state
         }
     }
 
     /// Applies migrations, retrying while the database is unreachable. False if stopped
     /// meanwhile (SIGTERM or SIGINT before the services start).
     private func migrateRetrying(stop: StopSignals) throws -> Bool {
+        let report = try retryingWhileUnreachable(stop: stop) {
+            try Migrator(connection: try PostgresConnection(config.database.url), storage: config.storage,
+                         logger: logger.labelled("ingestd.migrate")).migrate()
+        }
+        guard let report else { return false }
+        logger.notice("schema ready", metadata: ["layout": "\(report.layout.rawValue)", "version": "\(report.current)",
+                                                 "applied": "\(report.applied)"])
+        return true
+    }
+
+    /// Runs `body` until it succeeds, retrying with backoff (`writer.retry_min` to
+    /// `retry_max`) while the database is unreachable; any other error is thrown. Nil if a
+    /// stop signal came meanwhile.
+    private func retryingWhileUnreachable<T>(stop: StopSignals, waiting: String = "", _ body: () throws -> T) throws -> T? {
         var delay = config.writer.retryMin
         while true {
             do {
-                let connection = try PostgresConnection(config.database.url)
-                let report = try Migrator(connection: connection, storage: config.storage, logger: logger.labelled("ingestd.migrate")).migrate()
-                logger.notice("schema ready", metadata: ["layout": "\(report.layout.rawValue)", "version": "\(report.current)",
-                                                         "applied": "\(report.applied)"])
-                return true
+                return try body()
             } catch let error as PostgresError where error.isConnectionLoss {
-                logger.warning("database unreachable, retrying in \(delay): \(error)")
-                if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return false }
+                logger.warning("database unreachable, \(waiting)retrying in \(delay): \(error)")
+                if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return nil }
                 delay = min(delay * 2, config.writer.retryMax)
             }
         }

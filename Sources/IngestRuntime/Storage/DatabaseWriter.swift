@@ -296,13 +296,10 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         }
         let c = try PostgresConnection(config.database.url, overriding: connectTimeoutBeforeStopDeadline())
         try c.execute("SET synchronous_commit = on; SET client_min_messages = warning")
-        let layout = try c.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil
-        guard let layout else {
-            throw PostgresError(call: "ingestd", message: "the database has no ingestd schema yet; run `ingestd migrate`")
-        }
-        partitioned = layout == StorageLayout.partitions.rawValue
+        let layout = try StorageLayout.recorded(on: c)
+        partitioned = layout == .partitions
         if partitioned { try ensurePartitions(c) }
-        logger.info("connected to the database", metadata: ["layout": "\(layout)", "method": "\(config.writer.method.rawValue)",
+        logger.info("connected to the database", metadata: ["layout": "\(layout.rawValue)", "method": "\(config.writer.method.rawValue)",
                                                             "server_version": "\(c.serverVersion)"])
         let w = BatchWriter(connection: c, method: config.writer.method)
         connection = c

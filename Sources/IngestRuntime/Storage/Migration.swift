@@ -1,4 +1,5 @@
 import IngestCore
+import PostgresClient
 
 /// Where readings are stored.
 public enum StorageLayout: String, Sendable {
@@ -6,6 +7,18 @@ public enum StorageLayout: String, Sendable {
     case hypertable
     /// Native PostgreSQL range partitions by day, created ahead by ingestd.
     case partitions
+}
+
+extension StorageLayout {
+    /// The layout the first migration recorded; an error naming `ingestd migrate` when the
+    /// database has no ingestd schema yet.
+    static func recorded(on connection: PostgresConnection) throws -> StorageLayout {
+        guard let text = try connection.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil,
+              let layout = StorageLayout(rawValue: text) else {
+            throw PostgresError(call: "ingestd", message: "the database has no ingestd schema yet; run `ingestd migrate`")
+        }
+        return layout
+    }
 }
 
 /// One versioned schema change, shipped inside the binary.

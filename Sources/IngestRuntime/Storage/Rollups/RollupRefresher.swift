@@ -92,10 +92,7 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
         if let connection, connection.isHealthy { return true }
         let c = try PostgresConnection(config.database.url)
         try c.execute("SET application_name = 'ingestd rollups'; SET client_min_messages = warning")
-        guard let layout = try c.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").rows.first?[0] ?? nil else {
-            throw PostgresError(call: "ingestd", message: "the database has no ingestd schema yet; run `ingestd migrate`")
-        }
-        guard layout == StorageLayout.partitions.rawValue else { return false }
+        guard try StorageLayout.recorded(on: c) == .partitions else { return false }
         connection = c
         return true
     }
