@@ -109,7 +109,7 @@ public struct AlertRule: Sendable, Equatable {
     public var watchesEveryMetric: Bool { metric == nil && !condition.isDeviceWide }
 
     /// The parameters a battery rule may watch.
-    public static let batteryParameters = ["voltage", "current", "temperature", "soc", "soh"]
+    public static var batteryParameters: [String] { BatteryReading.parameters }
 }
 
 /// Shell-style patterns: `*` any run of characters, `?` one character.

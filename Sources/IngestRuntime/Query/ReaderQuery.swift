@@ -76,12 +76,12 @@ public struct ReaderQuery: Sendable, Equatable {
         }
 
         /// The rollup this query reads, if any.
-        var rollup: (view: String, keys: [String])? {
+        var rollup: (shape: RollupShape, width: RollupShape.Width)? {
             switch self {
-            case .rollup1m: ("sensor_rollup_1m", ["site", "device", "metric"])
-            case .rollup1h: ("sensor_rollup_1h", ["site", "device", "metric"])
-            case .batteryRollup1m: ("battery_rollup_1m", ["site", "battery"])
-            case .batteryRollup1h: ("battery_rollup_1h", ["site", "battery"])
+            case .rollup1m: (.sensor, .minute)
+            case .rollup1h: (.sensor, .hour)
+            case .batteryRollup1m: (.battery, .minute)
+            case .batteryRollup1h: (.battery, .hour)
             default: nil
             }
         }
@@ -177,17 +177,16 @@ public struct ReaderQuery: Sendable, Equatable {
             conditions.append("received_at < \(binder.bind("\(until)", "timestamptz"))")
             order = "received_at DESC, id DESC"
         case .rollup1m, .rollup1h, .batteryRollup1m, .batteryRollup1h:
-            let (view, keys) = name.rollup!
-            let measures = view.hasPrefix("battery")
-                ? ["voltage", "current", "temperature", "soc", "soh"].flatMap { m in ["min", "max", "avg", "last"].map { "\(m)_\($0)" } }
-                : ["min", "max", "avg", "last"]
-            select = [(.init("bucket", .timestamp), "bucket")] + keys.map { (.init($0), $0) }
-                + [(.init("samples", .number), "samples")] + measures.map { (.init($0, .number), $0) }
-                + [(.init("last_ts", .timestamp), "last_ts")]
-            from = view
+            let (shape, width) = name.rollup!
+            // The view's columns as the shape names them: bucket, the keys, then the figures.
+            select = shape.readerColumns.map { column in
+                let kind: ResultColumn.Kind = ["bucket", "last_ts"].contains(column) ? .timestamp : shape.keys.contains(column) ? .text : .number
+                return (.init(column, kind), column)
+            }
+            from = shape.view(width)
             conditions.append("bucket >= \(binder.bind("\(since)", "timestamptz"))")
             conditions.append("bucket < \(binder.bind("\(until)", "timestamptz"))")
-            order = "bucket DESC, " + keys.joined(separator: ", ")
+            order = "bucket DESC, " + shape.keys.joined(separator: ", ")
         case .alertsOpen:
             select = [(.init("raised_at", .timestamp), "raised_at"), (.init("severity"), "severity"), (.init("rule"), "rule"),
                       (.init("kind"), "kind"), (.init("family"), "family"), (.init("site"), "site"), (.init("device"), "device"),

@@ -1,3 +1,5 @@
+import IngestCore
+
 /// One family's rollups: the raw table they summarise, what they group by and what they
 /// aggregate. The migration, the TimescaleDB policies and the native-partition refresher all
 /// build their SQL from these, so both layouts compute the same figures under the same names.
@@ -39,7 +41,7 @@ struct RollupShape: Sendable {
 
     static let battery = RollupShape(family: "battery", source: "battery_readings", name: "battery_rollup",
                                      keys: ["site", "battery"],
-                                     measures: ["voltage", "current", "temperature", "soc", "soh"].map {
+                                     measures: BatteryReading.parameters.map {
                                          Measure(column: $0, prefix: "\($0)_", nullable: true)
                                      })
 
