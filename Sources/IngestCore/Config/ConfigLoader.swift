@@ -36,11 +36,11 @@ public struct ConfigLoader: Sendable {
         guard let root else { return config }
         let top = try ConfigNode(file: file, path: "", node: root)
         try top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "journal",
-                                  "stop_timeout", "routes", "alerts", "aggregates", "log"])
+                                  "stop_timeout", "routes", "alerts", "aggregates", "log", "http"])
 
         if let m = try top.section("mqtt") {
             try m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
-                                     "ca_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "shared_group"])
+                                     "ca_file", "cert_file", "key_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "shared_group"])
             config.mqtt.url = try m.string("url") ?? config.mqtt.url
             if let reason = checkBrokerURL(config.mqtt.url) { throw m.error("url", reason) }
             config.mqtt.clientID = try m.string("client_id") ?? config.mqtt.clientID
@@ -51,6 +51,15 @@ public struct ConfigLoader: Sendable {
             config.mqtt.username = try m.string("username")
             config.mqtt.password = try secret(m)
             config.mqtt.caFile = try m.string("ca_file")
+            config.mqtt.certFile = try m.string("cert_file")
+            config.mqtt.keyFile = try m.string("key_file")
+            if (config.mqtt.certFile == nil) != (config.mqtt.keyFile == nil) {
+                throw m.error(config.mqtt.certFile == nil ? "key_file" : "cert_file",
+                              "a client certificate needs both cert_file and key_file")
+            }
+            if config.mqtt.certFile != nil, !config.mqtt.url.lowercased().hasPrefix("mqtts://") {
+                throw m.error("cert_file", "a client certificate is sent only over TLS: use an mqtts:// url")
+            }
             if let k = try m.duration("keepalive", in: .seconds(5)...Duration.seconds(3600)) {
                 config.mqtt.keepaliveSeconds = Int(k.components.seconds)
             }
@@ -65,9 +74,12 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let d = try top.section("database") {
-            try d.rejectUnknownKeys(["url", "password_env", "password_file", "migrate_on_start"])
+            try d.rejectUnknownKeys(["url", "password_env", "password_file", "owner_url", "owner_password_env",
+                                     "owner_password_file", "migrate_on_start"])
             config.database.url = try d.string("url") ?? config.database.url
             config.database.password = try secret(d)
+            config.database.ownerURL = try d.string("owner_url")
+            config.database.ownerPassword = try secret(d, prefix: "owner_")
             config.database.migrateOnStart = try d.bool("migrate_on_start") ?? true
         }
         if let s = try top.section("storage") {
@@ -141,6 +153,12 @@ public struct ConfigLoader: Sendable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else { throw l.error("level", "expected one of \(levels.joined(separator: ", ")), got '\(level)'") }
             config.logLevel = level
+        }
+        if let h = try top.section("http") {
+            try h.rejectUnknownKeys(["listen"])
+            if let text = try h.string("listen") {
+                config.http.listen = try Self.listen(text, h)
+            }
         }
         if let r = top.value("routes") {
             config.routes = try routes(r, file: file)
@@ -249,21 +267,40 @@ public struct ConfigLoader: Sendable {
         return "\(seconds)s"
     }
 
-    private func secret(_ section: ConfigNode) throws(ConfigError) -> String? {
-        if let name = try section.string("password_env") {
+    /// `http.listen`: `host:port`, `[v6]:port`, `:port` (every interface) or `off`.
+    static func listen(_ text: String, _ node: ConfigNode) throws(ConfigError) -> IngestConfig.HTTP.Listen? {
+        if text.lowercased() == "off" { return nil }
+        let host: Substring, port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") {
+            host = text[text.index(after: text.startIndex)..<close]
+            port = text[text.index(close, offsetBy: 2)...]
+        } else if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw node.error("listen", "expected host:port such as 127.0.0.1:9810, :9810 for every interface, or off; got '\(text)'")
+        }
+        guard let p = Int(port), (1...65_535).contains(p) else {
+            throw node.error("listen", "expected a port from 1 to 65535 after the colon, got '\(port)'")
+        }
+        return .init(host: host.isEmpty ? "0.0.0.0" : String(host), port: p)
+    }
+
+    private func secret(_ section: ConfigNode, prefix: String = "") throws(ConfigError) -> String? {
+        if let name = try section.string(prefix + "password_env") {
             guard let value = environment[name] else {
-                throw section.error("password_env", "the environment variable \(name) is not set")
+                throw section.error(prefix + "password_env", "the environment variable \(name) is not set")
             }
             return value
         }
-        if var path = try section.string("password_file") {
+        if var path = try section.string(prefix + "password_file") {
             if path.contains("$CREDENTIALS_DIRECTORY") {
                 guard let dir = environment["CREDENTIALS_DIRECTORY"] else {
-                    throw section.error("password_file", "$CREDENTIALS_DIRECTORY is not set (is LoadCredential= in the unit?)")
+                    throw section.error(prefix + "password_file", "$CREDENTIALS_DIRECTORY is not set (is LoadCredential= in the unit?)")
                 }
                 path = path.replacing("$CREDENTIALS_DIRECTORY", with: dir)
             }
-            guard let text = readFile(path) else { throw section.error("password_file", "cannot read \(path)") }
+            guard let text = readFile(path) else { throw section.error(prefix + "password_file", "cannot read \(path)") }
             return text.trimmingASCIIWhitespace
         }
         return nil

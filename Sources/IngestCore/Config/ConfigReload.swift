@@ -26,10 +26,11 @@ public struct ConfigReload: Equatable, Sendable {
         note("aggregates", old.aggregates != new.aggregates, live: true)
         let (a, b) = (old.mqtt, new.mqtt)
         note("mqtt", a.url != b.url || a.clientID != b.clientID || a.cleanSession != b.cleanSession || a.username != b.username
-            || a.password != b.password || a.caFile != b.caFile || a.keepaliveSeconds != b.keepaliveSeconds
+            || a.password != b.password || a.caFile != b.caFile || a.certFile != b.certFile || a.keyFile != b.keyFile || a.keepaliveSeconds != b.keepaliveSeconds
             || a.reconnectMin != b.reconnectMin || a.reconnectMax != b.reconnectMax || a.queueCapacity != b.queueCapacity
             || a.sharedGroup != b.sharedGroup, live: false)
         note("database", old.database.url != new.database.url || old.database.password != new.database.password
+            || old.database.ownerURL != new.database.ownerURL || old.database.ownerPassword != new.database.ownerPassword
             || old.database.migrateOnStart != new.database.migrateOnStart, live: false)
         note("storage", old.storage.engine != new.storage.engine || old.storage.chunkInterval != new.storage.chunkInterval
             || old.storage.partitionsAheadDays != new.storage.partitionsAheadDays
@@ -43,6 +44,7 @@ public struct ConfigReload: Equatable, Sendable {
         note("stop_timeout", old.stopTimeout != new.stopTimeout, live: false)
         note("publish", old.publish.prefix != new.publish.prefix || old.publish.deadLetters != new.publish.deadLetters, live: false)
         note("log", old.logLevel != new.logLevel, live: false)
+        note("http", old.http != new.http, live: false)
     }
 }
 

@@ -7,6 +7,10 @@ public struct IngestConfig: Sendable {
         public var username: String?
         public var password: String?
         public var caFile: String?
+        /// A client certificate and its key (PEM) for brokers that require one; only with
+        /// mqtts://. The broker's certificate is always verified.
+        public var certFile: String?
+        public var keyFile: String?
         public var keepaliveSeconds = 60
         public var reconnectMin: Duration = .seconds(1)
         public var reconnectMax: Duration = .seconds(30)
@@ -37,9 +41,30 @@ public struct IngestConfig: Sendable {
     }
 
     public struct Database: Sendable {
+        /// What the daemon connects as: a login in `ingestd_writer`.
         public var url = "postgresql://ingestd@127.0.0.1:5432/ingestd"
         public var password: String?
+        /// What migrations (and the storage policies) connect as: the tables' owner. Nil:
+        /// `url` does both.
+        public var ownerURL: String?
+        public var ownerPassword: String?
         public var migrateOnStart = true
+    }
+
+    /// The HTTP endpoint: Prometheus metrics, `/healthz` and `/readyz`.
+    public struct HTTP: Sendable, Equatable {
+        public struct Listen: Sendable, Equatable, CustomStringConvertible {
+            public var host: String
+            public var port: Int
+            public init(host: String, port: Int) {
+                self.host = host
+                self.port = port
+            }
+            public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        }
+
+        /// Nil: no endpoint (`listen: off`).
+        public var listen: Listen? = Listen(host: "127.0.0.1", port: 9810)
     }
 
     public enum StorageEngine: String, Sendable, CaseIterable {
@@ -84,6 +109,7 @@ public struct IngestConfig: Sendable {
 
     public var mqtt = MQTT()
     public var database = Database()
+    public var http = HTTP()
     public var storage = Storage()
     public var writer = Writer()
     /// What the families' decoders and validators check; `limits` is shared by all of them.
