@@ -25,6 +25,11 @@ extension MQTTClient {
         var accepted: Bool { acceptedFlag.load(ordering: .acquiring) }
         func setAccepted(_ value: Bool) { acceptedFlag.store(value, ordering: .releasing) }
 
+        /// The last CONNACK code on this connection; -1 before one came.
+        private let connackCode = Atomic<Int32>(-1)
+        var connack: Int32 { connackCode.load(ordering: .acquiring) }
+        func setConnack(_ code: Int32) { connackCode.store(code, ordering: .releasing) }
+
         /// Leave now, whatever is still to be sent.
         var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
         func requestStop() { stopFlag.store(true, ordering: .releasing) }
@@ -75,16 +80,25 @@ extension MQTTClient {
                     if loop.stopRequested || loop.disconnectRequested { return }
                 }
                 loop.setAccepted(false)
+                loop.setConnack(-1)
                 // Host and port are set even when the first attempt fails: reconnect from then on.
+                errno = 0
                 let rc = attempted
                     ? mosquitto_reconnect(handle)
                     : mosquitto_connect(handle, options.url.host, Int32(options.url.port), options.keepaliveSeconds)
                 attempted = true
-                if rc != success { continue }
+                if rc != success {
+                    handlers.onConnectFailed(Self.connectFailure(rc, errno: errno, url: options.url), .seconds(delay))
+                    continue
+                }
                 open = true
             }
             let fd = mosquitto_socket(handle)
-            guard fd >= 0 else { open = false; continue }
+            guard fd >= 0 else {
+                open = false
+                reportUnacceptedClose(loop, delay: delay)
+                continue
+            }
             runPendingWork()
             var events = Int16(POLLIN)
             if mosquitto_want_write(handle) { events |= Int16(POLLOUT) }
@@ -102,6 +116,33 @@ extension MQTTClient {
                 open = mosquitto_loop_write(handle, 1) == success && mosquitto_socket(handle) >= 0
             }
             if open { open = mosquitto_loop_misc(handle) == success }
+            if !open { reportUnacceptedClose(loop, delay: delay) }
+        }
+    }
+
+    /// A connection that closed before the broker accepted it: the CONNACK refused it (a
+    /// wrong password, a client id the ACL forbids), or the broker hung up without one.
+    private func reportUnacceptedClose(_ loop: OwnedLoop, delay: Int) {
+        guard !loop.accepted, !loop.stopRequested, !loop.disconnectRequested else { return }
+        let code = loop.connack
+        let reason = code > 0 ? "the broker refused the connection: \(Self.connackReason(code))"
+                              : "the broker closed the connection before accepting it (a TLS or protocol problem? see the broker's log)"
+        handlers.onConnectFailed(reason, .seconds(delay))
+    }
+
+    /// Why `mosquitto_connect` / `mosquitto_reconnect` failed, in words an operator can act on.
+    static func connectFailure(_ rc: Int32, errno code: Int32, url: MQTTURL) -> String {
+        let place = "\(url.host):\(url.port)"
+        switch rc {
+        case Int32(MOSQ_ERR_ERRNO.rawValue):
+            let text = code != 0 ? String(cString: strerror(code)) : "system error"
+            return "cannot reach \(place): \(text)"
+        case Int32(MOSQ_ERR_EAI.rawValue):
+            return "cannot resolve the host name '\(url.host)' (a typo in mqtt.url?)"
+        case Int32(MOSQ_ERR_TLS.rawValue):
+            return "TLS with \(place) failed: \(String(cString: mosquitto_strerror(rc))) (the broker's certificate not signed by mqtt.ca_file, a name that does not match it, or a client certificate the broker refuses)"
+        default:
+            return "cannot connect to \(place): \(String(cString: mosquitto_strerror(rc)))"
         }
     }
 

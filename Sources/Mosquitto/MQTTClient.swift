@@ -47,6 +47,10 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         public var onConnect: @Sendable (Int32) -> Void = { _ in }
         /// Called with 0 after `disconnect()`, with an error code when the connection was lost.
         public var onDisconnect: @Sendable (Int32) -> Void = { _ in }
+        /// Called when an attempt to connect failed (refused, unreachable, a name that does not
+        /// resolve, a TLS handshake or the CONNACK refused), with the reason in words and the
+        /// delay before the next attempt.
+        public var onConnectFailed: @Sendable (_ reason: String, _ retryIn: Duration) -> Void = { _, _ in }
         /// Called with a message id once the broker has acknowledged a QoS 1 publish.
         public var onPublish: @Sendable (Int32) -> Void = { _ in }
         /// Called with a message id and the granted QoS of each filter once the broker
@@ -56,7 +60,7 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
     }
 
     let handle: OpaquePointer
-    private let handlers: Handlers
+    let handlers: Handlers
     /// Work handed to the network thread (`onLoop`), and the pipe that wakes it for it.
     let work = Mutex<[@Sendable () -> Void]>([])
     private let wakePipe: (read: Int32, write: Int32) = {
@@ -129,6 +133,7 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         mosquitto_connect_callback_set(h) { mosq, _, rc in
             guard let client = MQTTClient.from(mosq) else { return }
             client.ownedLoop?.setAccepted(rc == 0)
+            client.ownedLoop?.setConnack(rc)
             client.handlers.onConnect(rc)
         }
         mosquitto_disconnect_callback_set(h) { mosq, _, rc in
@@ -259,6 +264,16 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         loop.requestStop()
         loop.join()
         ownedLoop = nil
+    }
+
+    /// libmosquitto's words for a `MOSQ_ERR_*` code, e.g. "The connection was lost.".
+    public static func errorText(_ code: Int32) -> String {
+        String(cString: mosquitto_strerror(code))
+    }
+
+    /// libmosquitto's words for a CONNACK code, e.g. "Connection Refused: not authorised.".
+    public static func connackReason(_ code: Int32) -> String {
+        String(cString: mosquitto_connack_string(code))
     }
 
     /// libmosquitto's version, e.g. "2.0.11".

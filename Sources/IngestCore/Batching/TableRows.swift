@@ -9,6 +9,8 @@ public protocol TableRows: Sendable {
     func json(at i: Int) -> String
     /// The receipt time of row `i`.
     func receivedAt(at i: Int) -> Timestamp
+    /// The device's own time of row `i` (`FamilyRecord.deviceTime`).
+    func deviceTime(at i: Int) -> Timestamp
     func isEqual(to other: any TableRows) -> Bool
 }
 
@@ -33,6 +35,7 @@ public struct Rows<Record: FamilyRecord & JSONDescribable>: TableRows, Equatable
 
     public func json(at i: Int) -> String { records[i].json }
     public func receivedAt(at i: Int) -> Timestamp { records[i].receivedAt }
+    public func deviceTime(at i: Int) -> Timestamp { records[i].deviceTime }
 
     public func isEqual(to other: any TableRows) -> Bool { (other as? Rows<Record>) == self }
 

@@ -280,8 +280,8 @@ public struct ConfigLoader: Sendable {
         } else {
             throw node.error("listen", "expected host:port such as 127.0.0.1:9810, :9810 for every interface, or off; got '\(text)'")
         }
-        guard let p = Int(port), (1...65_535).contains(p) else {
-            throw node.error("listen", "expected a port from 1 to 65535 after the colon, got '\(port)'")
+        guard let p = Int(port), (0...65_535).contains(p) else {
+            throw node.error("listen", "expected a port from 0 (any free port, logged at start) to 65535 after the colon, got '\(port)'")
         }
         return .init(host: host.isEmpty ? "0.0.0.0" : String(host), port: p)
     }

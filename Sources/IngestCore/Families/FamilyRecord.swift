@@ -25,6 +25,8 @@ public protocol FamilyRecord: Sendable, Equatable {
     var content: Content { get }
     /// The version order: a version with a later (or equal) order replaces an earlier one.
     var order: Timestamp { get }
+    /// When the device says this happened (its own clock): the start of the end-to-end latency.
+    var deviceTime: Timestamp { get }
     /// What the alert engine and the aggregator see of this record (nothing by default).
     func observe(route: Int, into observations: inout [Observation])
 }

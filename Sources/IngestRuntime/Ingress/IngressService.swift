@@ -16,6 +16,9 @@ final class IngressService: Service, Sendable {
     private let url: MQTTURL
     private let inbox: any Inbox
     private let publisher: Publisher
+    private let health: Health
+    private let stats: RuntimeStats
+    private let notifier: SystemdNotifier
     private let logger: Logger
     private let receipts: Mutex<ReceiptClock>
     private let connected = Atomic(false)
@@ -28,12 +31,15 @@ final class IngressService: Service, Sendable {
     private let keptOfLarge: Atomic<Int>
 
     /// `onSubscribed` is called once, when the broker first acknowledged every subscription.
-    init(config: IngestConfig, url: MQTTURL, inbox: any Inbox, publisher: Publisher, logger: Logger,
-         onSubscribed: @escaping @Sendable () -> Void = {}) {
+    init(config: IngestConfig, url: MQTTURL, inbox: any Inbox, publisher: Publisher, health: Health, stats: RuntimeStats,
+         notifier: SystemdNotifier, logger: Logger, onSubscribed: @escaping @Sendable () -> Void = {}) {
         self.config = config
         self.url = url
         self.inbox = inbox
         self.publisher = publisher
+        self.health = health
+        self.stats = stats
+        self.notifier = notifier
         self.logger = logger
         self.onSubscribed = onSubscribed
         receipts = Mutex(ReceiptClock(next: inbox.resume.sequence, notBefore: inbox.resume.receivedAt))
@@ -151,12 +157,19 @@ final class IngressService: Service, Sendable {
             let ok = inbox.put(topic: m.topic, payload: kept, size: m.payload.count, receivedAt: receivedAt, sequence: sequence)
             return ok ? .accepted : .refused
         }
+        handlers.onConnectFailed = { [self] reason, retryIn in
+            // Every failed attempt, with its reason: a typo in mqtt.url must not look like an idle daemon.
+            stats.mqttConnectFailed()
+            health.brokerDown(reason)
+            logger.warning("cannot connect to the broker: \(reason); next attempt in \(retryIn)",
+                           metadata: ["broker": "\(url)", "client_id": "\(config.mqtt.clientID)"])
+            notifier.notify("STATUS=waiting for the broker \(url): \(reason); next attempt in \(retryIn)")
+        }
         handlers.onConnect = { [self] rc in
-            guard rc == 0 else {
-                logger.error("broker refused the connection", metadata: ["code": "\(rc)", "broker": "\(url)"])
-                return
-            }
+            guard rc == 0 else { return }  // reported by onConnectFailed, with the next attempt's delay
             connected.store(true, ordering: .relaxed)
+            stats.mqttConnected()
+            health.brokerConnected()
             logger.info("connected", metadata: ["broker": "\(url)", "client_id": "\(config.mqtt.clientID)"])
             if let client = publisher.attached {
                 for filter in filters.withLock({ $0 }) { subscribe(filter, on: client) }
@@ -175,14 +188,19 @@ final class IngressService: Service, Sendable {
                 return (true, !s.acknowledged)
             }
             guard complete else { return }
+            health.brokerSubscribed()
             logger.info("subscribed", metadata: ["filters": "\(filters.withLock { $0 }.joined(separator: " "))", "qos": "\(granted.first ?? 1)"])
             if first { onSubscribed() }
         }
         handlers.onPublish = { [publisher] mid in publisher.acknowledged(mid) }
         handlers.onDisconnect = { [self] rc in
-            connected.store(false, ordering: .relaxed)
+            let was = connected.exchange(false, ordering: .relaxed)
             subscriptions.withLock { $0.pending = [] }
-            if rc != 0 { logger.warning("connection to the broker lost; reconnecting with backoff", metadata: ["code": "\(rc)"]) }
+            guard rc != 0, was else { return }
+            let reason = "connection lost: \(MQTTClient.errorText(rc))"
+            stats.mqttConnectionLost()
+            health.brokerDown(reason)
+            logger.warning("\(reason); next attempt in \(config.mqtt.reconnectMin)", metadata: ["broker": "\(url)", "code": "\(rc)"])
         }
         return handlers
     }

@@ -21,6 +21,8 @@ public final class Daemon: Sendable {
     private let logger: Logger
     private let notifier: SystemdNotifier
     public let stats = RuntimeStats()
+    let health = Health()
+    let metrics = IngestMetrics()
 
     /// Reads the config file again, for SIGHUP; nil: SIGHUP is logged and ignored.
     private let reloadConfig: (@Sendable () throws -> IngestConfig)?
@@ -38,13 +40,18 @@ public final class Daemon: Sendable {
         let url = try MQTTURL(parsing: config.mqtt.url)
         let stop = StopSignals()
         let hangUp = HangUpSignal(logger: logger)
+        let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
+        // Filled in once they exist: the endpoint answers from the start, while migrations wait.
+        let queues = HTTPEndpoint.Queues()
+        let endpoint = try await startEndpoint(heartbeat: heartbeat, queues: queues)
+        defer { if let endpoint { Task { await endpoint.stop() } } }
         if config.database.migrateOnStart {
             guard try migrateRetrying(stop: stop) else { return 0 }
         }
 
         guard let alertState = try alertStateRetrying(stop: stop) else { return 0 }
+        stats.alertsOpen(atStart: alertState.open.count)
         let inbox = try openInbox()
-        let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
@@ -66,7 +73,8 @@ public final class Daemon: Sendable {
         }, onSettled: { last in
             // Every entry of the batch is committed: the journal may let go of its messages.
             if let last { inbox.settled(through: last) }
-        }, heartbeat: heartbeat.worker("writer"))
+        }, heartbeat: heartbeat.worker("writer"), health: health, metrics: metrics)
+        queues.attach(inbox: inbox, writer: writer)
         // The stop deadline runs from the signal, not from when the writer's turn to stop
         // comes (after the MQTT and pipeline stops); a margin is left for those and the exit.
         let stopTimeout = config.stopTimeout
@@ -76,8 +84,8 @@ public final class Daemon: Sendable {
         // The open alerts are retained again once, at the first subscription: a kill between
         // a commit and its publish would otherwise leave an open alert without its message.
         let openAtStart = Mutex<[Alert]?>(alertState.open)
-        let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher,
-                                     logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
+        let ingress = IngressService(config: config, url: url, inbox: inbox, publisher: publisher, health: health, stats: stats,
+                                     notifier: notifier, logger: logger.labelled("ingestd.mqtt")) { [notifier, logger, config] in
             for alert in openAtStart.withLock({ o in defer { o = nil }; return o ?? [] }) {
                 for message in topics.alert(AlertEvent(alert)) where message.retain { publisher.publish(message) }
             }
@@ -89,7 +97,7 @@ public final class Daemon: Sendable {
                 "families": "\(Set(config.routes.map(\.family.rawValue)).sorted().joined(separator: ","))",
             ])
         }
-        let reporter = ProgressReporter(stats: stats, inbox: inbox, ingress: ingress, publisher: publisher,
+        let reporter = ProgressReporter(stats: stats, health: health, inbox: inbox, ingress: ingress, publisher: publisher,
                                         notifier: notifier, heartbeat: heartbeat, logger: logger)
         var lifecycleLogger = logger.labelled("ingestd.lifecycle")
         lifecycleLogger.logLevel = max(logger.logLevel, .notice)
@@ -138,6 +146,17 @@ public final class Daemon: Sendable {
             return 0
         }
         return 1
+    }
+
+    /// The HTTP endpoint, when `http.listen` is not off: started first, so that it answers
+    /// while the migrations wait for the database.
+    private func startEndpoint(heartbeat: Heartbeat, queues: HTTPEndpoint.Queues) async throws -> HTTPEndpoint? {
+        guard let listen = config.http.listen else { return nil }
+        let sources = HTTPEndpoint.Sources(stats: stats, health: health, metrics: metrics, heartbeat: heartbeat, queues: queues)
+        let endpoint = try HTTPEndpoint(listen: listen, sources: sources, stuckAfter: notifier.watchdogInterval ?? .seconds(30))
+        let address = try await endpoint.start()
+        logger.notice("HTTP endpoint listening on http://\(address): /metrics, /healthz, /readyz")
+        return endpoint
     }
 
     /// The journal, replayed from where the last run left off; or memory when it is off.
@@ -190,8 +209,11 @@ public final class Daemon: Sendable {
         var delay = config.writer.retryMin
         while true {
             do {
-                return try body()
+                let result = try body()
+                health.databaseReached()
+                return result
             } catch let error as PostgresError where error.isConnectionLoss {
+                health.databaseFailed("\(error)")
                 logger.warning("database unreachable, \(waiting)retrying in \(delay): \(error)")
                 if stop.wait(until: .now() + .milliseconds(Int(delay.wholeMilliseconds))) { return nil }
                 delay = min(delay * 2, config.writer.retryMax)

@@ -18,11 +18,31 @@ public final class RuntimeStats: Sendable {
         public var alertsRaised = 0
         public var alertsCleared = 0
         public var windowsPublished = 0
+        /// Alerts raised and cleared per rule and severity (the metrics' labels).
+        public var alertsRaisedByRule: [AlertLabels: Int] = [:]
+        public var alertsClearedByRule: [AlertLabels: Int] = [:]
+        /// Alerts open when this run started (rebuilt from the database).
+        public var alertsOpenAtStart = 0
+        /// Connections the broker accepted, attempts that failed, connections lost.
+        public var mqttConnects = 0
+        public var mqttConnectFailures = 0
+        public var mqttConnectionsLost = 0
+        /// Connections the writer opened (the first, and one after every failure).
+        public var databaseConnects = 0
+
+        /// Alerts open now: those open at the start, plus raised, minus cleared.
+        public var alertsOpen: Int { max(0, alertsOpenAtStart + alertsRaised - alertsCleared) }
 
         /// The alert and window counters, for the status message.
         var analyticsCounts: [String: Int] {
             ["alerts_raised": alertsRaised, "alerts_cleared": alertsCleared, "windows_published": windowsPublished, "late_readings": lateReadings]
         }
+    }
+
+    /// The labels of the alert counters.
+    public struct AlertLabels: Hashable, Sendable {
+        public var rule: String
+        public var severity: String
     }
 
     private let state = Mutex(Snapshot())
@@ -46,9 +66,25 @@ public final class RuntimeStats: Sendable {
 
     func lateReadings(_ n: Int) { state.withLock { $0.lateReadings += n } }
 
-    func published(alert: AlertEvent) {
-        state.withLock { if alert.isRaise { $0.alertsRaised += 1 } else { $0.alertsCleared += 1 } }
+    func published(alert event: AlertEvent) {
+        let labels = AlertLabels(rule: event.alert.rule, severity: event.alert.severity.rawValue)
+        state.withLock {
+            if event.isRaise {
+                $0.alertsRaised += 1
+                $0.alertsRaisedByRule[labels, default: 0] += 1
+            } else {
+                $0.alertsCleared += 1
+                $0.alertsClearedByRule[labels, default: 0] += 1
+            }
+        }
     }
+
+    func alertsOpen(atStart n: Int) { state.withLock { $0.alertsOpenAtStart = n } }
+
+    func mqttConnected() { state.withLock { $0.mqttConnects += 1 } }
+    func mqttConnectFailed() { state.withLock { $0.mqttConnectFailures += 1 } }
+    func mqttConnectionLost() { state.withLock { $0.mqttConnectionsLost += 1 } }
+    func databaseConnected() { state.withLock { $0.databaseConnects += 1 } }
 
     func published(windows n: Int) { state.withLock { $0.windowsPublished += n } }
 

@@ -62,8 +62,10 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     init(config: IngestConfig, logger: Logger, stats: RuntimeStats,
          onCommitted: @escaping @Sendable (Batch, [CommitEffect]) -> Void,
          onSettled: @escaping @Sendable (_ lastSequence: UInt64?) -> Void = { _ in },
-         heartbeat: Heartbeat.Worker? = nil) {
+         heartbeat: Heartbeat.Worker? = nil, health: Health? = nil, metrics: IngestMetrics? = nil) {
         self.heartbeat = heartbeat
+        self.health = health
+        self.metrics = metrics
         self.config = config
         self.logger = logger
         self.stats = stats
@@ -84,6 +86,12 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     /// Beats at least once a second while idle or backing off; a database call that hangs
     /// stops the beats, and the watchdog restarts ingestd.
     private let heartbeat: Heartbeat.Worker?
+    /// Told of every commit and every failure, for `/readyz` and the progress line.
+    private let health: Health?
+    private let metrics: IngestMetrics?
+
+    /// Batches waiting for the writer (at most its queue's capacity).
+    var queued: Int { queue.count }
 
     /// From `deadline` on, a batch that is not committed is given up instead of attempted
     /// (again), so that a stop during an outage ends in time. The earliest deadline set wins.
@@ -157,6 +165,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             do {
                 try advance(&pending)
                 if failures > 0 { logger.notice("database write succeeded after \(failures) failed attempts") }
+                health?.databaseReached()
                 return true
             } catch {
                 // Not the data's fault: a new connection, the same batch. Whatever was committed
@@ -166,6 +175,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 connection = nil
                 writer = nil
                 abandoned.withLock { $0.lastError = "\(error)" }
+                health?.databaseFailed(Self.summary(error))
                 if error is UnstorableDeadLetter {
                     logger.critical("\(error); retrying in \(delay)",
                                     metadata: ["dead_letters": "\(pending.letters.map(\.letter.json))"])
@@ -286,6 +296,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         let elapsed = start.duration(to: .now)
         stats.committed(rows: batch.rowCount, deadLetters: batch.deadLetters.count,
                         micros: elapsed.wholeMicroseconds)
+        metrics?.committed(batch, elapsed: elapsed)
         onCommitted(batch, effects)
     }
 
@@ -301,6 +312,8 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         if partitioned { try ensurePartitions(c) }
         logger.info("connected to the database", metadata: ["layout": "\(layout.rawValue)", "method": "\(config.writer.method.rawValue)",
                                                             "server_version": "\(c.serverVersion)"])
+        stats.databaseConnected()
+        health?.databaseReached()
         let w = BatchWriter(connection: c, method: config.writer.method)
         connection = c
         writer = w

@@ -55,4 +55,5 @@ public struct BatteryReading: FamilyRecord {
     }
 
     public var order: Timestamp { receivedAt }
+    public var deviceTime: Timestamp { ts }
 }

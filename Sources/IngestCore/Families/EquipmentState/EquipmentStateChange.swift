@@ -43,6 +43,7 @@ public struct EquipmentStateChange: FamilyRecord {
 
     public var content: Content { Content(state: state, worker: worker, seq: seq) }
     public var order: Timestamp { receivedAt }
+    public var deviceTime: Timestamp { changedAt }
 
     /// Last writer wins on `changed_at`; ties are broken by (source, seq), a missing seq
     /// counting as -1. The SQL upsert of `equipment_state_current` compares the same tuple.

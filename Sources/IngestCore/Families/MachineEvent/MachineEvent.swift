@@ -44,4 +44,5 @@ public struct MachineEvent: FamilyRecord {
     }
 
     public var order: Timestamp { receivedTime }
+    public var deviceTime: Timestamp { eventTime }
 }

@@ -42,6 +42,7 @@ public struct SensorReading: FamilyRecord {
     /// -0.0 and 0.0 are one value, as in PostgreSQL.
     public var content: Content { Content(valueBits: value == 0 ? 0 : value.bitPattern, unit: unit, quality: quality) }
     public var order: Timestamp { receivedAt }
+    public var deviceTime: Timestamp { ts }
 }
 
 /// The natural key of a sensor reading, as the database's unique key has it.
