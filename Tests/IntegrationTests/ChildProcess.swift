@@ -151,6 +151,15 @@ extension ChildProcess {
         return !process.isRunning && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
+    /// Where ingestd's HTTP endpoint listens, from its log line "HTTP endpoint listening on
+    /// http://…": e.g. `http://127.0.0.1:41234`. Nil until then.
+    var httpEndpoint: String? {
+        let text = output
+        guard let range = text.range(of: "HTTP endpoint listening on ") else { return nil }
+        let word = text[range.upperBound...].prefix { !$0.isWhitespace }  // "http://127.0.0.1:41234:"
+        return String(word.dropLast())
+    }
+
     /// The N of ingestd's "journal: replaying N messages" (0 for "nothing to replay"); nil
     /// when the journal has not been opened yet.
     var journalReplayCount: Int? {

@@ -101,6 +101,8 @@ enum TestStack {
           retry_min: \(writerRetry)
         publish:
           prefix: \(topicRoot)/ingestd/
+        http:
+          listen: 127.0.0.1:0
         journal:
           path: \(dir.path)/journal
         \(journalExtra.map { "  " + $0 }.joined(separator: "\n"))
