@@ -134,5 +134,18 @@ extension StackTests {
         #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: sent) == sent)
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
     }
+
+    @Test("an HTTP port already taken stops the start with an error naming http.listen, before anything is consumed")
+    func aTakenPortIsAClearError() throws {
+        let root = TestStack.uniqueTopicRoot("httpport")
+        let dbURL = try TestStack.freshDatabase("httpport")
+        let brokerPort = try #require(TestStack.mqttURL?.split(separator: ":").last.map(String.init))
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, httpListen: "127.0.0.1:\(brokerPort)")
+        let daemon = try ChildProcess(TestStack.binary("ingestd"), ["run", "--config", config], label: "ingestd")
+        let code = daemon.waitForExit(timeout: 20)
+        #expect(code != nil && code != 0, "ingestd started with its HTTP port taken:\n\(daemon.output.suffix(2000))")
+        #expect(daemon.output.contains("cannot serve the HTTP endpoint on 127.0.0.1:\(brokerPort) (http.listen)"), "\(daemon.output.suffix(2000))")
+        #expect(!daemon.output.contains("subscribed"))
+    }
 }
 }

@@ -83,7 +83,8 @@ enum TestStack {
     /// The journal lives beside it, in `journal/`: a restart on the same config replays it.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
                             writerRetry: String = "500ms", mqttURL url: String? = nil,
-                            mqttExtra: [String] = [], journalExtra: [String] = [], extra: String = "") throws -> String {
+                            mqttExtra: [String] = [], journalExtra: [String] = [], httpListen: String = "127.0.0.1:0",
+                            extra: String = "") throws -> String {
         guard let mqtt = url ?? mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -102,7 +103,7 @@ enum TestStack {
         publish:
           prefix: \(topicRoot)/ingestd/
         http:
-          listen: 127.0.0.1:0
+          listen: "\(httpListen)"
         journal:
           path: \(dir.path)/journal
         \(journalExtra.map { "  " + $0 }.joined(separator: "\n"))
