@@ -41,8 +41,8 @@ public enum JSONError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .trailingData(offset): "unexpected data after the JSON value at byte \(offset)"
         case let .duplicateKey(key, offset): "member '\(key.clippedForReason)' appears twice (again at byte \(offset))"
         case let .invalidUTF8(offset, path, inName):
-            inName ? "a member name\(path.isEmpty ? "" : " in '\(path)'") is not valid UTF-8 (byte \(offset))"
-                   : "the string\(path.isEmpty ? "" : " at '\(path)'") is not valid UTF-8 (byte \(offset))"
+            inName ? "a member name\(path.isEmpty ? "" : " in '\(path.clippedForReason)'") is not valid UTF-8 (byte \(offset))"
+                   : "the string\(path.isEmpty ? "" : " at '\(path.clippedForReason)'") is not valid UTF-8 (byte \(offset))"
         }
     }
 }

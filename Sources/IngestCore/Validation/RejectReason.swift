@@ -73,7 +73,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyBatch: "the batch is an empty array"
         case let .notAnObject(got): "expected a JSON object, an array of objects or a number, got \(got)"
         case let .missingField(f): "missing field '\(f)' (neither in the payload nor in the topic)"
-        case let .wrongType(f, expected, got): "field '\(f)' must be \(expected), got \(got)"
+        case let .wrongType(f, expected, got): "field '\(f.clippedForReason)' must be \(expected), got \(got)"
         case let .notFinite(f): "field '\(f)' is not a finite number"
         case let .badTimestamp(text): "timestamp '\(text.clippedForReason)' is neither RFC 3339 nor epoch seconds/milliseconds"
         case let .timestampInFuture(ts, limit): "timestamp \(ts) is more than \(limit) s in the future"
@@ -86,7 +86,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case let .wildcardCharacter(f, c):
             "field '\(f)' contains '\(c)', which MQTT topics reserve; ingestd publishes under topics made of this field"
         case let .invalidUTF8(f, offset):
-            "field '\(f)' is not valid UTF-8 (byte \(offset) of the payload); it is refused rather than stored with replacement characters"
+            "field '\(f.clippedForReason)' is not valid UTF-8 (byte \(offset) of the payload); it is refused rather than stored with replacement characters"
         case let .invalidUTF8InTopic(f):
             "the topic level that gives field '\(f)' is not valid UTF-8 (it arrived with U+FFFD in place of bytes); it is refused rather than stored"
         case let .identityMismatch(f, payload, topic):
