@@ -53,6 +53,11 @@ final class MQTTListener: @unchecked Sendable {
         try client.publish(topic: topic, payload: Array(payload.utf8), qos: 1, retain: retain)
     }
 
+    /// Publishes bytes as they are: payloads that are not UTF-8 text.
+    func publish(topic: String, bytes: [UInt8]) throws {
+        try client.publish(topic: topic, payload: bytes, qos: 1)
+    }
+
     func messages(onTopicPrefix prefix: String) -> [String] {
         lock.lock(); defer { lock.unlock() }
         return received.filter { $0.topic.hasPrefix(prefix) }.map(\.payload)

@@ -41,11 +41,16 @@ public struct Decoded<Record: FamilyRecord>: Sendable {
 
 extension FamilyCodec {
     /// Decodes a whole payload: a JSON object, an array of objects (a batch), or — where the
-    /// family accepts it — a bare number. Bounds are checked before anything is copied.
+    /// family accepts it — a bare number. Bounds are checked before anything is copied. A
+    /// string that is not UTF-8, in the payload or in a topic level that fills a field, refuses
+    /// the whole payload (`invalid_utf8`).
     public func decode(_ payload: [UInt8], format: PayloadFormat, fields: TopicFields, receivedAt: Timestamp,
                        limits: Limits) -> Result<Decoded<Record>, RejectReason> {
         if payload.count > limits.maxPayloadBytes {
             return .failure(.payloadTooLarge(size: payload.count, limit: limits.maxPayloadBytes))
+        }
+        if let field = fields.replacedField(identityName: Self.identityField) {
+            return .failure(.invalidUTF8InTopic(field: field))
         }
         let json: JSONValue
         switch format {
@@ -56,6 +61,9 @@ extension FamilyCodec {
             do {
                 json = try JSONParser(maxDepth: limits.maxJSONDepth).parse(payload)
             } catch {
+                if case .invalidUTF8(let offset, _, _) = error, let field = error.invalidUTF8Field {
+                    return .failure(.invalidUTF8(field: field, offset: offset))
+                }
                 return .failure(.malformedJSON(error))
             }
         }

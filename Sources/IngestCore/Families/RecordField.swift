@@ -52,13 +52,26 @@ enum RecordField {
 
 /// Checks shared by the family validators.
 enum FieldCheck {
-    /// A string field: non-empty when required, bounded, no NUL.
-    static func text(_ field: String, _ value: String?, required: Bool, limits: Limits) -> RejectReason? {
+    /// A string field: non-empty when required, bounded, no NUL and no other control
+    /// character. A `topicLevel` field (an identity, a metric, a site, a line: ingestd
+    /// publishes under topics made of them) holds no MQTT wildcard or level separator either:
+    /// `a/b` and `a+b` would otherwise share the topic level `a_b`.
+    static func text(_ field: String, _ value: String?, required: Bool, topicLevel: Bool = false,
+                     limits: Limits) -> RejectReason? {
         guard let value else { return required ? .missingField(field) : nil }
         if required && value.isEmpty { return .emptyString(field: field) }
         let n = value.utf8.count
         if n > limits.maxStringLength { return .stringTooLong(field: field, length: n, limit: limits.maxStringLength) }
-        return value.utf8.contains(0) ? .nulCharacter(field: field) : nil
+        for b in value.utf8 {
+            switch b {
+            case 0: return .nulCharacter(field: field)
+            case 0x01..<0x20, 0x7F: return .controlCharacter(field: field, byte: b)
+            case UInt8(ascii: "/"), UInt8(ascii: "+"), UInt8(ascii: "#"):
+                if topicLevel { return .wildcardCharacter(field: field, character: Character(Unicode.Scalar(b))) }
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// A timestamp neither too far ahead nor too old.

@@ -6,6 +6,28 @@ public enum JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidEscape(offset: Int)
     case tooDeep(limit: Int)
     case trailingData(offset: Int)
+    /// A string holds bytes that are not well-formed UTF-8, first at `offset`. `path` says
+    /// which: member names joined by '.', array indices in brackets (`device`, `values.temp`,
+    /// `[2].device`); when `inName`, the member name itself is the string, in the object at
+    /// `path`.
+    case invalidUTF8(offset: Int, path: String, inName: Bool)
+    /// An object names a member twice (RFC 8259 leaves the meaning open; ingestd refuses it
+    /// rather than pick one).
+    case duplicateKey(String, offset: Int)
+
+    /// The path of the string that is not UTF-8 as a field name: `device`, or `<name>`,
+    /// `values.<name>` when a member name is.
+    public var invalidUTF8Field: String? {
+        guard case let .invalidUTF8(_, path, inName) = self else { return nil }
+        return inName ? JSONError.join(path, "<name>") : path
+    }
+
+    /// `outer` followed by `inner`: `a.b`, `a[2]`, `[2].b`.
+    static func join(_ outer: String, _ inner: String) -> String {
+        if outer.isEmpty { return inner }
+        if inner.isEmpty { return outer }
+        return inner.hasPrefix("[") ? outer + inner : outer + "." + inner
+    }
 
     public var description: String {
         switch self {
@@ -17,11 +39,16 @@ public enum JSONError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidEscape(offset): "invalid escape sequence at byte \(offset)"
         case let .tooDeep(limit): "nested deeper than \(limit) levels"
         case let .trailingData(offset): "unexpected data after the JSON value at byte \(offset)"
+        case let .duplicateKey(key, offset): "member '\(key.clippedForReason)' appears twice (again at byte \(offset))"
+        case let .invalidUTF8(offset, path, inName):
+            inName ? "a member name\(path.isEmpty ? "" : " in '\(path.clippedForReason)'") is not valid UTF-8 (byte \(offset))"
+                   : "the string\(path.isEmpty ? "" : " at '\(path.clippedForReason)'") is not valid UTF-8 (byte \(offset))"
         }
     }
 }
 
-/// A strict RFC 8259 parser over bytes, with a nesting bound. No Foundation: it is on the hot
+/// A strict RFC 8259 parser over bytes, with a nesting bound. Strings must be well-formed
+/// UTF-8: bytes that are not are an error that names the string, never U+FFFD. No Foundation: it is on the hot
 /// path of every message.
 public struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
@@ -93,19 +120,32 @@ private struct Reader {
         if depth > maxDepth { throw .tooDeep(limit: maxDepth) }
         index += 1
         var members: [(String, JSONValue)] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
             skipWhitespace()
             let b = try peek()
             guard b == UInt8(ascii: "\"") else { throw .unexpectedByte(b, offset: index) }
-            let key = try string()
+            let keyOffset = index
+            let key: String
+            do {
+                key = try string()
+            } catch .invalidUTF8(let offset, _, _) {
+                throw .invalidUTF8(offset: offset, path: "", inName: true)
+            }
             skipWhitespace()
             let colon = try peek()
             guard colon == UInt8(ascii: ":") else { throw .unexpectedByte(colon, offset: index) }
             index += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth)))
+            if Self.contains(key, in: members, seen: &seen) { throw .duplicateKey(key, offset: keyOffset) }
+            do {
+                members.append((key, try value(depth: depth)))
+            } catch .invalidUTF8(let offset, let path, let inName) {
+                // Said on the way out only: the path costs nothing while the bytes are good.
+                throw .invalidUTF8(offset: offset, path: JSONError.join(key, path), inName: inName)
+            }
             skipWhitespace()
             let next = try peek()
             index += 1
@@ -113,6 +153,16 @@ private struct Reader {
             if next == UInt8(ascii: "}") { return .object(members) }
             throw .unexpectedByte(next, offset: index - 1)
         }
+    }
+
+    /// Whether `key` names one of `members` already: a scan while the object is small (every
+    /// payload's case), a set once it is not, so that a payload of thousands of members costs
+    /// no more than linear time.
+    static func contains(_ key: String, in members: [(String, JSONValue)], seen: inout Set<String>) -> Bool {
+        let small = 16
+        if members.count < small { return members.contains { $0.0 == key } }
+        if seen.isEmpty { seen = Set(members.map(\.0)) }
+        return !seen.insert(key).inserted
     }
 
     mutating func array(depth: Int) throws(JSONError) -> JSONValue {
@@ -123,7 +173,11 @@ private struct Reader {
         if try peek() == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth))
+            do {
+                elements.append(try value(depth: depth))
+            } catch .invalidUTF8(let offset, let path, let inName) {
+                throw .invalidUTF8(offset: offset, path: JSONError.join("[\(elements.count)]", path), inName: inName)
+            }
             skipWhitespace()
             let next = try peek()
             index += 1
@@ -146,6 +200,14 @@ private struct Reader {
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw .unexpectedByte(b, offset: index) }
+            if b >= 0x80 {
+                // Checked here so that String(decoding:) below never has to repair anything.
+                guard let n = UTF8Validation.sequenceLength(bytes, at: index) else {
+                    throw .invalidUTF8(offset: index, path: "", inName: false)
+                }
+                index += n
+                continue
+            }
             index += 1
         }
         guard index < bytes.count else { throw .unexpectedEnd }
@@ -190,6 +252,14 @@ private struct Reader {
                 }
             default:
                 if b < 0x20 { throw .unexpectedByte(b, offset: index) }
+                if b >= 0x80 {
+                    guard let n = UTF8Validation.sequenceLength(bytes, at: index) else {
+                        throw .invalidUTF8(offset: index, path: "", inName: false)
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + n]))
+                    index += n
+                    continue
+                }
                 out.append(b)
                 index += 1
             }

@@ -23,6 +23,25 @@ public struct TopicFields: Equatable, Sendable {
                   unit: fields["unit"])
     }
 
+    /// The name of the first field filled from a topic level that holds U+FFFD, or nil.
+    /// Ingress decodes a topic's bytes with U+FFFD in place of any that are not UTF-8 (MQTT
+    /// requires UTF-8 topics, so a broker that checks never lets one through): a level that
+    /// holds one cannot be told from another that differed only in those bytes, so it must
+    /// not name a device. `identityName` names the identity (`device`, `battery`, …).
+    public func replacedField(identityName: String) -> String? {
+        // On every message's path: no array of the fields, no scalar walk unless 0xEF is there.
+        func replaced(_ value: String?) -> Bool {
+            guard let value, value.utf8.contains(0xEF) else { return false }
+            return value.unicodeScalars.contains("\u{FFFD}")
+        }
+        if replaced(identity) { return identityName }
+        if replaced(metric) { return "metric" }
+        if replaced(site) { return "site" }
+        if replaced(line) { return "line" }
+        if replaced(unit) { return "unit" }
+        return nil
+    }
+
     /// Which field a captured level fills, if any.
     enum Slot: Sendable {
         case identity, metric, site, line, unit

@@ -80,8 +80,8 @@ public struct BatteryDecoder: FamilyCodec {
     }
 
     public func validate(_ r: BatteryReading, now: Timestamp) -> RejectReason? {
-        if let reason = FieldCheck.text("battery", r.battery, required: true, limits: limits) { return reason }
-        if let reason = FieldCheck.text("site", r.site, required: false, limits: limits) { return reason }
+        if let reason = FieldCheck.text("battery", r.battery, required: true, topicLevel: true, limits: limits) { return reason }
+        if let reason = FieldCheck.text("site", r.site, required: false, topicLevel: true, limits: limits) { return reason }
         if let reason = FieldCheck.number("voltage", r.voltage, in: ranges.voltage) { return reason }
         if let reason = FieldCheck.number("current", r.current) { return reason }
         if let reason = FieldCheck.number("temperature", r.temperature, in: ranges.temperature) { return reason }

@@ -68,9 +68,11 @@ public struct EquipmentStateDecoder: FamilyCodec {
     }
 
     public func validate(_ c: EquipmentStateChange, now: Timestamp) -> RejectReason? {
-        for (name, value, required) in [("equipment", c.equipment, true), ("source", c.source, true), ("state", c.state, true),
-                                        ("worker", c.worker, false), ("site", c.site, false), ("line", c.line, false)] as [(String, String?, Bool)] {
-            if let reason = FieldCheck.text(name, value, required: required, limits: limits) { return reason }
+        for (name, value, required, level) in [("equipment", c.equipment, true, true), ("source", c.source, true, false),
+                                               ("state", c.state, true, false), ("worker", c.worker, false, false),
+                                               ("site", c.site, false, true), ("line", c.line, false, true)]
+            as [(String, String?, Bool, Bool)] {
+            if let reason = FieldCheck.text(name, value, required: required, topicLevel: level, limits: limits) { return reason }
         }
         guard settings.states.contains(c.state) else { return .unknownState(c.state, known: settings.states) }
         if let known = settings.knownEquipment, !known.contains(c.equipment) { return .unknownEquipment(c.equipment) }

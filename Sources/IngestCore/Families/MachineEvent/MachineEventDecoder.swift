@@ -73,11 +73,10 @@ public struct MachineEventDecoder: FamilyCodec {
     }
 
     public func validate(_ e: MachineEvent, now: Timestamp) -> RejectReason? {
-        for (name, value) in [("event_id", e.eventID), ("machine", e.machine)] {
-            if let reason = FieldCheck.text(name, value, required: true, limits: limits) { return reason }
-        }
+        if let reason = FieldCheck.text("event_id", e.eventID, required: true, limits: limits) { return reason }
+        if let reason = FieldCheck.text("machine", e.machine, required: true, topicLevel: true, limits: limits) { return reason }
         for (name, value) in [("site", e.site), ("line", e.line)] {
-            if let reason = FieldCheck.text(name, value, required: false, limits: limits) { return reason }
+            if let reason = FieldCheck.text(name, value, required: false, topicLevel: true, limits: limits) { return reason }
         }
         if e.eventTime > now + settings.maxFutureSeconds {
             return .timestampInFuture(e.eventTime, limitSeconds: settings.maxFutureSeconds)

@@ -1,0 +1,1 @@
+../IngestCoreTests/HostileCorpus.swift
