@@ -26,22 +26,32 @@ import Testing
             _ = try checking.load(yaml: "# broker\nmqtt:\n  client_id: x\n  url: foo://h\n", file: Self.file)
             Issue.record("the config loaded")
         } catch {
-            #expect(error.line == 4)
-            #expect(error.key == "mqtt.url")
+            #expect(error.errors.count == 1, "\(error)")
+            #expect(error.errors.first?.line == 4)
+            #expect(error.errors.first?.key == "mqtt.url")
             #expect(error.description.contains("unknown scheme"))
         }
     }
 
-    /// The error loading `yaml` fails with; records an issue when it loads.
-    func loadError(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
-                   sourceLocation: SourceLocation = #_sourceLocation) -> ConfigError? {
+    /// Every error loading `yaml` fails with, in the order reported; records an issue when it loads.
+    func loadErrors(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
+                    sourceLocation: SourceLocation = #_sourceLocation) -> [ConfigError]? {
         do {
             _ = try loader(env: env, files: files).load(yaml: yaml, file: Self.file)
             Issue.record("the config loaded", sourceLocation: sourceLocation)
             return nil
         } catch {
-            return error
+            return error.errors
         }
+    }
+
+    /// The one error loading `yaml` fails with; records an issue when it loads, or when it fails
+    /// with more than one (a mistake must not drag in others that are not there).
+    func loadError(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
+                   sourceLocation: SourceLocation = #_sourceLocation) -> ConfigError? {
+        guard let errors = loadErrors(yaml, env: env, files: files, sourceLocation: sourceLocation) else { return nil }
+        #expect(errors.count == 1, "expected one error, got:\n\(ConfigErrors(errors))", sourceLocation: sourceLocation)
+        return errors.first
     }
 
     /// Checks file, line, key and that the message and description hold `message`.
