@@ -106,6 +106,9 @@ import Testing
         #expect(c.journal.maxBytes == d.journal.maxBytes, sourceLocation: sourceLocation)
         #expect(c.journal.segmentBytes == d.journal.segmentBytes, sourceLocation: sourceLocation)
         #expect(c.stopTimeout == d.stopTimeout, sourceLocation: sourceLocation)
+        #expect(c.http == d.http, sourceLocation: sourceLocation)
+        #expect(c.mqtt.certFile == nil && c.mqtt.keyFile == nil, sourceLocation: sourceLocation)
+        #expect(c.database.ownerURL == nil && c.database.ownerPassword == nil, sourceLocation: sourceLocation)
     }
 
     // MARK: The documented example
@@ -127,7 +130,7 @@ import Testing
             "engine", "chunk_interval", "partitions_ahead_days", "rollup_refresh", "compress_after", "retention", "batch_size", "max_age", "method", "retry_min",
             "retry_max", "max_payload_bytes", "max_batch_length", "max_string_length", "max_json_depth", "max_future",
             "dead_letter_payload_bytes", "window_keys", "prefix", "dead_letters", "level",
-            "enabled", "path", "fsync", "max_bytes", "segment_bytes", "windows", "grace", "families",
+            "enabled", "path", "fsync", "max_bytes", "segment_bytes", "windows", "grace", "families", "listen",
         ]
         let topLevelKeys: Set<String> = ["stop_timeout"]
         var uncommented = 0
@@ -143,7 +146,7 @@ import Testing
             uncommented += 1
             return "  " + line.dropFirst(4)
         }
-        #expect(uncommented == 38, "every key with a default should be shown in the example (max_age and enabled twice)")
+        #expect(uncommented == 39, "every key with a default should be shown in the example (max_age and enabled twice)")
         let c = try loader().load(yaml: lines.joined(separator: "\n"), file: Self.examplePath)
         expectDefaults(c)
         #expect(c.aggregates == AggregateSettings())
