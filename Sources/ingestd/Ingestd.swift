@@ -48,7 +48,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             config = try loader.load(yaml: text, file: path)
         } catch {
-            throw ConfigFileError(description: error.description)
+            throw ConfigFileError(error, path: path)
         }
         if let url = environment["INGESTD_MQTT_URL"], !url.isEmpty {
             if let reason = Self.brokerURLProblem(url) {
@@ -65,6 +65,16 @@ struct ConfigOptions: ParsableArguments {
 /// A config problem, printed as it is (file:line: key: message) without the usage text.
 struct ConfigFileError: Error, CustomStringConvertible {
     let description: String
+
+    init(description: String) {
+        self.description = description
+    }
+
+    /// Every problem of a config file, one a line in file order; more than one under a line
+    /// that counts them.
+    init(_ errors: ConfigErrors, path: String) {
+        description = errors.errors.count == 1 ? errors.description : "\(path): \(errors.errors.count) problems\n\(errors.description)"
+    }
 }
 
 func makeLogger(_ label: String, level: String) -> Logger {

@@ -23,7 +23,7 @@ import Testing
 
         """
 
-    func load(_ yaml: String) throws(ConfigError) -> IngestConfig {
+    func load(_ yaml: String) throws(ConfigErrors) -> IngestConfig {
         try ConfigLoader(environment: [:], readFile: { _ in nil }).load(yaml: yaml, file: Self.file)
     }
 
@@ -32,11 +32,14 @@ import Testing
         "alerts:\n  rules:\n" + lines.map { "    - {\($0)}\n" }.joined()
     }
 
+    /// Checks file, line, key and message of the one error loading `yaml` fails with.
     func expectError(_ yaml: String, line: Int, key: String, message: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        do throws(ConfigError) {
+        do throws(ConfigErrors) {
             _ = try load(yaml)
             Issue.record("the config loaded", sourceLocation: sourceLocation)
         } catch {
+            #expect(error.errors.count == 1, "expected one error, got:\n\(error)", sourceLocation: sourceLocation)
+            guard let error = error.errors.first else { return }
             #expect(error.file == Self.file, sourceLocation: sourceLocation)
             #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
             #expect(error.key == key, "\(error)", sourceLocation: sourceLocation)

@@ -1,33 +1,23 @@
 import Testing
-import Yams
 @testable import IngestCore
 
-/// The `aggregates:` section, read by `ConfigLoader.aggregates` on its own.
+/// The `aggregates:` section.
 extension ConfigLoaderTests {
     /// The settings the `aggregates:` section of `yaml` gives; the defaults when it is absent or empty.
-    func aggregates(_ yaml: String) throws(ConfigError) -> AggregateSettings {
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch { fatalError("not YAML: \(error)") }
-        guard let root else { return AggregateSettings() }
-        let top = try ConfigNode(file: Self.file, path: "", node: root)
-        guard let section = try top.section("aggregates") else { return AggregateSettings() }
-        return try loader().aggregates(section)
+    func aggregates(_ yaml: String) throws(ConfigErrors) -> AggregateSettings {
+        try loader().load(yaml: yaml, file: Self.file).aggregates
     }
 
-    /// Checks file, line, key and message of the error reading `yaml`'s aggregates fails with.
+    /// Checks file, line, key and message of the one error reading `yaml`'s aggregates fails with.
     func expectAggregatesError(_ yaml: String, line: Int, key: String, message: String,
                                sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            _ = try aggregates(yaml)
-            Issue.record("the aggregates loaded", sourceLocation: sourceLocation)
-        } catch {
-            #expect(error.file == Self.file, sourceLocation: sourceLocation)
-            #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
-            #expect(error.key == key, "\(error)", sourceLocation: sourceLocation)
-            #expect(error.message.contains(message), "\(error.message)", sourceLocation: sourceLocation)
-            #expect(error.description.hasPrefix("\(Self.file):\(line): key '\(key)': "), "\(error)",
-                    sourceLocation: sourceLocation)
-        }
+        guard let error = loadError(yaml, sourceLocation: sourceLocation) else { return }
+        #expect(error.file == Self.file, sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.key == key, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(message), "\(error.message)", sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix("\(Self.file):\(line): key '\(key)': "), "\(error)",
+                sourceLocation: sourceLocation)
     }
 
     // MARK: Values

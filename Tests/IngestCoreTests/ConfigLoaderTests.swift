@@ -26,22 +26,32 @@ import Testing
             _ = try checking.load(yaml: "# broker\nmqtt:\n  client_id: x\n  url: foo://h\n", file: Self.file)
             Issue.record("the config loaded")
         } catch {
-            #expect(error.line == 4)
-            #expect(error.key == "mqtt.url")
+            #expect(error.errors.count == 1, "\(error)")
+            #expect(error.errors.first?.line == 4)
+            #expect(error.errors.first?.key == "mqtt.url")
             #expect(error.description.contains("unknown scheme"))
         }
     }
 
-    /// The error loading `yaml` fails with; records an issue when it loads.
-    func loadError(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
-                   sourceLocation: SourceLocation = #_sourceLocation) -> ConfigError? {
+    /// Every error loading `yaml` fails with, in the order reported; records an issue when it loads.
+    func loadErrors(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
+                    sourceLocation: SourceLocation = #_sourceLocation) -> [ConfigError]? {
         do {
             _ = try loader(env: env, files: files).load(yaml: yaml, file: Self.file)
             Issue.record("the config loaded", sourceLocation: sourceLocation)
             return nil
         } catch {
-            return error
+            return error.errors
         }
+    }
+
+    /// The one error loading `yaml` fails with; records an issue when it loads, or when it fails
+    /// with more than one (a mistake must not drag in others that are not there).
+    func loadError(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:],
+                   sourceLocation: SourceLocation = #_sourceLocation) -> ConfigError? {
+        guard let errors = loadErrors(yaml, env: env, files: files, sourceLocation: sourceLocation) else { return nil }
+        #expect(errors.count == 1, "expected one error, got:\n\(ConfigErrors(errors))", sourceLocation: sourceLocation)
+        return errors.first
     }
 
     /// Checks file, line, key and that the message and description hold `message`.
@@ -96,6 +106,9 @@ import Testing
         #expect(c.journal.maxBytes == d.journal.maxBytes, sourceLocation: sourceLocation)
         #expect(c.journal.segmentBytes == d.journal.segmentBytes, sourceLocation: sourceLocation)
         #expect(c.stopTimeout == d.stopTimeout, sourceLocation: sourceLocation)
+        #expect(c.http == d.http, sourceLocation: sourceLocation)
+        #expect(c.mqtt.certFile == nil && c.mqtt.keyFile == nil, sourceLocation: sourceLocation)
+        #expect(c.database.ownerURL == nil && c.database.ownerPassword == nil, sourceLocation: sourceLocation)
     }
 
     // MARK: The documented example
@@ -117,7 +130,7 @@ import Testing
             "engine", "chunk_interval", "partitions_ahead_days", "rollup_refresh", "compress_after", "retention", "batch_size", "max_age", "method", "retry_min",
             "retry_max", "max_payload_bytes", "max_batch_length", "max_string_length", "max_json_depth", "max_future",
             "dead_letter_payload_bytes", "window_keys", "prefix", "dead_letters", "level",
-            "enabled", "path", "fsync", "max_bytes", "segment_bytes", "windows", "grace", "families",
+            "enabled", "path", "fsync", "max_bytes", "segment_bytes", "windows", "grace", "families", "listen",
         ]
         let topLevelKeys: Set<String> = ["stop_timeout"]
         var uncommented = 0
@@ -133,7 +146,7 @@ import Testing
             uncommented += 1
             return "  " + line.dropFirst(4)
         }
-        #expect(uncommented == 38, "every key with a default should be shown in the example (max_age and enabled twice)")
+        #expect(uncommented == 39, "every key with a default should be shown in the example (max_age and enabled twice)")
         let c = try loader().load(yaml: lines.joined(separator: "\n"), file: Self.examplePath)
         expectDefaults(c)
         #expect(c.aggregates == AggregateSettings())

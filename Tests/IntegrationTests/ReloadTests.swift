@@ -6,7 +6,7 @@ extension StackTests {
 /// SIGHUP: ingestd reads its config file again and takes over routes and limits without
 /// losing what it holds; a config with errors is refused and the running one stays.
 @Suite struct ReloadTests {
-    @Test("SIGHUP takes over a new route and a new payload bound; a config with an error is refused with its file and line, and the running one stays")
+    @Test("SIGHUP takes over a new route and a new payload bound; a config with errors is refused with the file, line and key of each, and the running one stays")
     func hangUpReloadsRoutesAndRefusesABadConfig() throws {
         let root = TestStack.uniqueTopicRoot("reload")
         let dbURL = try TestStack.freshDatabase("reload")
@@ -34,12 +34,15 @@ extension StackTests {
                 "ingestd log:\n\(daemon.output.suffix(3000))")
         #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM dead_letters WHERE reason_code = 'payload_too_large'", atLeast: 1) == 1)
 
-        // A broken file: refused, named by file and line; the running config stays.
-        try (original + "\n" + gaugeRoute + "\n  max_payload_bites: 5\n").write(toFile: config, atomically: true, encoding: .utf8)
+        // A broken file, with two mistakes: refused, each named by file, line and key; the running config stays.
+        try (original + "\n" + gaugeRoute + "\n  max_payload_bites: 5\nstop_timeout: soon\n").write(toFile: config, atomically: true, encoding: .utf8)
         kill(daemon.process.processIdentifier, SIGHUP)
-        #expect(daemon.waitForOutput("reload refused"), "ingestd log:\n\(daemon.output.suffix(3000))")
+        #expect(daemon.waitForOutput("key 'stop_timeout'"), "ingestd log:\n\(daemon.output.suffix(3000))")
+        #expect(daemon.output.contains("reload refused"), "ingestd log:\n\(daemon.output.suffix(3000))")
         #expect(daemon.output.contains("\(config):"), "the refusal names the file")
-        #expect(daemon.output.contains("max_payload_bites"), "the refusal names the key")
+        let first = daemon.output.range(of: "key 'validation.max_payload_bites'"), second = daemon.output.range(of: "key 'stop_timeout'")
+        #expect(first != nil && second != nil && first!.lowerBound < second!.lowerBound,
+                "the refusal names both keys, in file order:\n\(daemon.output.suffix(3000))")
         try publisher.publish(topic: "\(root)/s1/l1/gauge/g2/pressure", payload: "{\"ts\":\(now),\"value\":3.5}")
         #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings WHERE device = 'g2'", atLeast: 1) == 1)
         #expect(daemon.terminate() == 0)

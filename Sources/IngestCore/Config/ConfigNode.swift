@@ -2,27 +2,38 @@ import Yams
 
 /// A YAML mapping being read into the config: knows its file and key path, remembers which
 /// keys were read, and names the line of anything that is wrong.
+///
+/// Its readers report a problem to `problems` and return nil (or the default they were given),
+/// so that the caller keeps its default and goes on to the next key.
 struct ConfigNode {
     let file: String
     let path: String
     let node: Node
+    let problems: ConfigProblems
     private(set) var pairs: [(key: String, value: Node)] = []
     /// The line of each key, by name.
     private var keyLines: [String: Int] = [:]
 
-    init(file: String, path: String, node: Node) throws(ConfigError) {
+    /// The mapping at `path`; nil, with the problem reported, when `node` is not a mapping.
+    /// A key that is not a plain string, or that appears twice, is reported and left out.
+    init?(file: String, path: String, node: Node, problems: ConfigProblems) {
         self.file = file
         self.path = path
         self.node = node
+        self.problems = problems
         guard case .mapping(let mapping) = node else {
-            throw ConfigError(file: file, line: Self.line(node), key: path, message: "expected a mapping of keys, got \(Self.kind(node))")
+            problems.report(ConfigError(file: file, line: Self.line(node), key: path,
+                                        message: "expected a mapping of keys, got \(Self.kind(node))"))
+            return nil
         }
         for (k, v) in mapping {
             guard let name = k.string else {
-                throw ConfigError(file: file, line: Self.line(k), key: path, message: "keys must be plain strings")
+                problems.report(ConfigError(file: file, line: Self.line(k), key: path, message: "keys must be plain strings"))
+                continue
             }
             if pairs.contains(where: { $0.key == name }) {
-                throw ConfigError(file: file, line: Self.line(k), key: qualified(name), message: "the key appears twice")
+                problems.report(ConfigError(file: file, line: Self.line(k), key: qualified(name), message: "the key appears twice"))
+                continue
             }
             pairs.append((name, v))
             keyLines[name] = Self.line(k)
@@ -55,95 +66,141 @@ struct ConfigNode {
         return ConfigError(file: file, line: line, key: qualified(key), message: message)
     }
 
-    /// Fails on any key not in `known`, suggesting the closest known one.
-    func rejectUnknownKeys(_ known: [String]) throws(ConfigError) {
+    /// Reports a problem with the value of `key`, on its line.
+    func report(_ key: String, _ message: String) {
+        problems.report(error(key, message))
+    }
+
+    /// Reports a required key that is absent, on the mapping's line; not when a key of the
+    /// mapping is a near miss of it, whose "did you mean" already says what is wrong.
+    func reportMissing(_ key: String, _ message: String) {
+        guard !pairs.contains(where: { $0.key != key && Self.isNearMiss($0.key, key) }) else { return }
+        problems.report(ConfigError(file: file, line: Self.line(node), key: qualified(key), message: message))
+    }
+
+    /// Whether a problem was reported at `key` (or at this mapping or one holding it): its
+    /// value is then a default, not what the file says.
+    func failed(_ key: String) -> Bool {
+        problems.any(at: qualified(key))
+    }
+
+    /// Reports every key not in `known`, suggesting the closest known one when it is a near miss.
+    func rejectUnknownKeys(_ known: [String]) {
         for (key, value) in pairs where !known.contains(key) {
             let line = keyLines[key] ?? Self.line(value)
-            // A near miss only: up to a third of the shorter word may differ (so 'qos' is not
-            // taken for 'url', which differs in every letter).
             let hint = known.min { editDistance($0, key) < editDistance($1, key) }
-                .flatMap { editDistance($0, key) <= min(3, (min($0.count, key.count) + 2) / 3) ? " (did you mean '\($0)'?)" : nil } ?? ""
-            throw ConfigError(file: file, line: line, key: qualified(key),
-                              message: "unknown key\(hint); known keys here: \(known.joined(separator: ", "))")
+                .flatMap { Self.isNearMiss(key, $0) ? " (did you mean '\($0)'?)" : nil } ?? ""
+            problems.report(ConfigError(file: file, line: line, key: qualified(key),
+                                        message: "unknown key\(hint); known keys here: \(known.joined(separator: ", "))"))
         }
     }
 
-    func section(_ key: String) throws(ConfigError) -> ConfigNode? {
-        guard let v = value(key) else { return nil }
-        return try ConfigNode(file: file, path: qualified(key), node: v)
+    /// Whether `key` is a near miss of `known`: up to a third of the shorter word differs, at
+    /// most 3 letters (so 'qos' is not taken for 'url', which differs in every letter).
+    static func isNearMiss(_ key: String, _ known: String) -> Bool {
+        editDistance(known, key) <= min(3, (min(known.count, key.count) + 2) / 3)
     }
 
-    func string(_ key: String) throws(ConfigError) -> String? {
+    /// The mapping under `key`; nil when absent or, reported, when not a mapping.
+    func section(_ key: String) -> ConfigNode? {
         guard let v = value(key) else { return nil }
-        guard case .scalar(let s) = v else { throw error(key, "expected a string, got \(Self.kind(v))") }
+        return ConfigNode(file: file, path: qualified(key), node: v, problems: problems)
+    }
+
+    func string(_ key: String) -> String? {
+        guard let v = value(key) else { return nil }
+        guard case .scalar(let s) = v else {
+            report(key, "expected a string, got \(Self.kind(v))")
+            return nil
+        }
         return s.string
     }
 
-    func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-        guard let text = try string(key) else { return nil }
-        guard let n = Int(text.replacingUnderscores) else { throw error(key, "expected a whole number, got '\(text)'") }
-        guard range.contains(n) else { throw error(key, "expected a number from \(range.lowerBound) to \(range.upperBound), got \(n)") }
+    /// A string that must be there: an absent key is reported with `message`.
+    func required(_ key: String, _ message: String) -> String? {
+        guard value(key) != nil else {
+            reportMissing(key, message)
+            return nil
+        }
+        return string(key)
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(key) else { return nil }
+        guard let n = Int(text.replacingUnderscores) else { return fail(key, "expected a whole number, got '\(text)'") }
+        guard range.contains(n) else { return fail(key, "expected a number from \(range.lowerBound) to \(range.upperBound), got \(n)") }
         return n
     }
 
-    func bool(_ key: String) throws(ConfigError) -> Bool? {
-        guard let text = try string(key) else { return nil }
+    func bool(_ key: String) -> Bool? {
+        guard let text = string(key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw error(key, "expected true or false, got '\(text)'")
+        default: return fail(key, "expected true or false, got '\(text)'")
         }
     }
 
     /// A duration such as `200ms`, `5s`, `15m`, `2h`, `7d`; a bare number is seconds.
-    func duration(_ key: String, in range: ClosedRange<Duration>) throws(ConfigError) -> Duration? {
-        guard let text = try string(key) else { return nil }
+    func duration(_ key: String, in range: ClosedRange<Duration>) -> Duration? {
+        guard let text = string(key) else { return nil }
         guard let d = parseDuration(text) else {
-            throw error(key, "expected a duration such as 200ms, 5s, 15m, 2h or 7d, got '\(text)'")
+            return fail(key, "expected a duration such as 200ms, 5s, 15m, 2h or 7d, got '\(text)'")
         }
-        guard range.contains(d) else { throw error(key, "expected a duration from \(range.lowerBound) to \(range.upperBound), got \(text)") }
+        guard range.contains(d) else { return fail(key, "expected a duration from \(range.lowerBound) to \(range.upperBound), got \(text)") }
         return d
     }
 
-    /// A duration as `duration` reads it, or `off` (nil); `default` when the key is absent.
-    func durationOrOff(_ key: String, in range: ClosedRange<Duration>, default value: Duration?) throws(ConfigError) -> Duration? {
-        guard let text = try string(key) else { return value }
+    /// A duration as `duration` reads it, or `off` (nil); `default` when the key is absent or
+    /// its value is wrong (reported).
+    func durationOrOff(_ key: String, in range: ClosedRange<Duration>, default value: Duration?) -> Duration? {
+        guard let text = string(key) else { return value }
         if text.lowercased() == "off" { return nil }
         guard let d = parseDuration(text) else {
-            throw error(key, "expected off or a duration such as 12h, 7d or 30d, got '\(text)'")
+            report(key, "expected off or a duration such as 12h, 7d or 30d, got '\(text)'")
+            return value
         }
-        guard range.contains(d) else { throw error(key, "expected off or a duration from \(range.lowerBound) to \(range.upperBound), got \(text)") }
+        guard range.contains(d) else {
+            report(key, "expected off or a duration from \(range.lowerBound) to \(range.upperBound), got \(text)")
+            return value
+        }
         return d
     }
 
     /// A list of strings, e.g. `[green, yellow, red]`.
-    func strings(_ key: String) throws(ConfigError) -> [String]? {
+    func strings(_ key: String) -> [String]? {
         guard let v = value(key) else { return nil }
-        guard case .sequence(let seq) = v else { throw error(key, "expected a list, e.g. [a, b], got \(Self.kind(v))") }
+        guard case .sequence(let seq) = v else { return fail(key, "expected a list, e.g. [a, b], got \(Self.kind(v))") }
         var out: [String] = []
         for item in seq {
-            guard case .scalar(let s) = item else { throw error(key, "expected a list of strings, got \(Self.kind(item)) in it") }
+            guard case .scalar(let s) = item else { return fail(key, "expected a list of strings, got \(Self.kind(item)) in it") }
             out.append(s.string)
         }
         return out
     }
 
     /// A numeric range written as a two-element list `[low, high]`.
-    func range(_ key: String) throws(ConfigError) -> ClosedRange<Double>? {
-        guard let items = try strings(key) else { return nil }
+    func range(_ key: String) -> ClosedRange<Double>? {
+        guard let items = strings(key) else { return nil }
         let numbers = items.compactMap { Double($0.replacingUnderscores) }
         guard items.count == 2, numbers.count == 2, numbers[0].isFinite, numbers[1].isFinite, numbers[0] <= numbers[1] else {
-            throw error(key, "expected [low, high] with two numbers, low not above high, got [\(items.joined(separator: ", "))]")
+            return fail(key, "expected [low, high] with two numbers, low not above high, got [\(items.joined(separator: ", "))]")
         }
         return numbers[0]...numbers[1]
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws(ConfigError) -> T? where T.RawValue == String {
-        guard let text = try string(key) else { return nil }
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) -> T? where T.RawValue == String {
+        guard let text = string(key) else { return nil }
         guard let v = T(rawValue: text) else {
-            throw error(key, "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            return fail(key, "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
         }
         return v
+    }
+
+    /// Reports a problem with `key` and gives nil, for `guard … else { return fail(…) }`.
+    func fail<T>(_ key: String, _ message: String) -> T? {
+        report(key, message)
+        return nil
     }
 }
 

@@ -116,7 +116,10 @@ public final class Daemon: Sendable {
                 do {
                     next = try reloadConfig()
                 } catch {
-                    logger.error("reload refused, the running configuration stays: \(error)")
+                    // A log line per problem: the file may have several, each with its own line.
+                    let problems = "\(error)".split(separator: "\n")
+                    logger.error("reload refused, the running configuration stays: \(problems.first ?? "")")
+                    for problem in problems.dropFirst() { logger.error("reload refused: \(problem)") }
                     return
                 }
                 let old = running.withLock { c in defer { c = next }; return c }

@@ -53,12 +53,13 @@ final class HTTPEndpoint: Sendable {
 
     init(listen: IngestConfig.HTTP.Listen, sources: Sources, stuckAfter: Duration) throws {
         self.listen = listen
+        let host = listen.host == "localhost" ? "127.0.0.1" : listen.host
         do {
-            server = listen.host.contains(":")
-                ? HTTPServer(address: try .inet6(ip6: listen.host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
-                : HTTPServer(address: try .inet(ip4: listen.host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
+            server = host.contains(":")
+                ? HTTPServer(address: try .inet6(ip6: host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
+                : HTTPServer(address: try .inet(ip4: host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
         } catch {
-            throw StartError.cannotListen(listen, "'\(listen.host)' is not a numeric IP address")
+            throw StartError.cannotListen(listen, "'\(listen.host)' is not an IP address (or localhost)")
         }
         self.sources = sources
         self.stuckAfter = stuckAfter
