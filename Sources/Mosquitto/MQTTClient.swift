@@ -21,8 +21,13 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         public var cleanSession: Bool = false
         public var username: String?
         public var password: String?
-        /// A CA bundle for mqtts; nil uses the operating system's CAs.
+        /// A CA bundle for mqtts; nil uses the operating system's CAs. The broker's certificate
+        /// and host name are always verified (`MQTTClient+TLS.swift`).
         public var caFile: String?
+        /// A client certificate (PEM, may hold its chain) and its unencrypted key, for brokers
+        /// that require one (`require_certificate true`); both or neither, mqtts only.
+        public var certFile: String?
+        public var keyFile: String?
         public var keepaliveSeconds: Int32 = 60
         public var reconnectDelayMin: UInt32 = 1
         public var reconnectDelayMax: UInt32 = 30
@@ -56,6 +61,10 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         /// Called with a message id and the granted QoS of each filter once the broker
         /// acknowledged a subscription (SUBACK); 128 is a refusal.
         public var onSubscribe: @Sendable (Int32, [Int32]) -> Void = { _, _ in }
+        /// Called with libmosquitto's own error and warning lines: why a TLS handshake failed
+        /// ("certificate verify failed", "host name verification failed", the broker asking
+        /// for a certificate), which its return codes alone do not say.
+        public var onLibraryLog: @Sendable (String) -> Void = { _ in }
         public init() {}
     }
 
@@ -107,13 +116,7 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         if user != nil || pass != nil {
             try check(mosquitto_username_pw_set(h, user, pass), "mosquitto_username_pw_set")
         }
-        if options.url.tls {
-            if let ca = options.caFile {
-                try check(mosquitto_tls_set(h, ca, nil, nil, nil, nil), "mosquitto_tls_set", context: "CA file \(ca)")
-            } else {
-                try check(mosquitto_int_option(h, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "mosquitto_int_option(TLS_USE_OS_CERTS)")
-            }
-        }
+        if options.url.tls { try configureTLS(h, options) }
         if let will = options.will {
             let rc = will.payload.withUnsafeBytes { raw in
                 mosquitto_will_set(h, will.topic, Int32(raw.count), raw.baseAddress, will.qos, will.retain)
@@ -141,6 +144,10 @@ public final class MQTTClient: @unchecked Sendable {  // libmosquitto in threade
         }
         mosquitto_publish_callback_set(h) { mosq, _, mid in
             MQTTClient.from(mosq)?.handlers.onPublish(mid)
+        }
+        mosquitto_log_callback_set(h) { mosq, _, level, text in
+            guard level & Int32(MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text else { return }
+            MQTTClient.from(mosq)?.handlers.onLibraryLog(String(cString: text))
         }
         mosquitto_subscribe_callback_set(h) { mosq, _, mid, count, granted in
             let qos = (0..<Int(count)).map { granted?[$0] ?? 128 }

@@ -133,12 +133,20 @@ final class IngressService: Service, Sendable {
                                 analytics: analytics)
     }
 
-    private func options() -> MQTTClient.Options {
+    /// The client's options from the config; `Daemon` checks their TLS files before anything starts.
+    static func options(_ config: IngestConfig, url: MQTTURL) -> MQTTClient.Options {
         var options = MQTTClient.Options(url: url, clientID: config.mqtt.clientID)
         options.cleanSession = config.mqtt.cleanSession
         options.username = config.mqtt.username
         options.password = config.mqtt.password
         options.caFile = config.mqtt.caFile
+        options.certFile = config.mqtt.certFile
+        options.keyFile = config.mqtt.keyFile
+        return options
+    }
+
+    private func options() -> MQTTClient.Options {
+        var options = Self.options(config, url: url)
         options.keepaliveSeconds = Int32(config.mqtt.keepaliveSeconds)
         options.reconnectDelayMin = UInt32(max(1, config.mqtt.reconnectMin.components.seconds))
         options.reconnectDelayMax = UInt32(max(1, config.mqtt.reconnectMax.components.seconds))
@@ -193,6 +201,10 @@ final class IngressService: Service, Sendable {
             if first { onSubscribed() }
         }
         handlers.onPublish = { [publisher] mid in publisher.acknowledged(mid) }
+        handlers.onLibraryLog = { [logger, url] line in
+            // libmosquitto's own reason, e.g. "OpenSSL Error[0]: …:certificate verify failed".
+            logger.warning("broker connection: \(line)", metadata: ["broker": "\(url)"])
+        }
         handlers.onDisconnect = { [self] rc in
             let was = connected.exchange(false, ordering: .relaxed)
             subscriptions.withLock { $0.pending = [] }

@@ -38,6 +38,8 @@ public final class Daemon: Sendable {
     /// Runs until a stop signal; returns the process's exit code.
     public func run() async throws -> Int32 {
         let url = try MQTTURL(parsing: config.mqtt.url)
+        // An unreadable CA, certificate or key file stops the start here, naming the file.
+        try MQTTClient.checkTLSFiles(IngressService.options(config, url: url))
         let stop = StopSignals()
         let hangUp = HangUpSignal(logger: logger)
         let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
