@@ -20,12 +20,12 @@ import Testing
         health.brokerConnected()
         health.brokerSubscribed()
         health.databaseFailed("cannot execute INSERT in a read-only transaction")
-        health.brokerDown("connection lost: The connection was lost.")
+        health.brokerDown("connection to the broker lost: The connection was lost.")
         let r = Readiness(health.snapshot, backlogMessages: 1_234)
         #expect(!r.ready)
         #expect(r.text == """
             not ready
-            - broker not connected: connection lost: The connection was lost.
+            - broker not connected: connection to the broker lost: The connection was lost.
             - database failing: cannot execute INSERT in a read-only transaction; 1234 messages wait in the journal
 
             """)

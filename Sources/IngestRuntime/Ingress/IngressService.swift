@@ -209,7 +209,7 @@ final class IngressService: Service, Sendable {
             let was = connected.exchange(false, ordering: .relaxed)
             subscriptions.withLock { $0.pending = [] }
             guard rc != 0, was else { return }
-            let reason = "connection lost: \(MQTTClient.errorText(rc))"
+            let reason = "connection to the broker lost: \(MQTTClient.errorText(rc))"
             stats.mqttConnectionLost()
             health.brokerDown(reason)
             logger.warning("\(reason); next attempt in \(config.mqtt.reconnectMin)", metadata: ["broker": "\(url)", "code": "\(rc)"])
