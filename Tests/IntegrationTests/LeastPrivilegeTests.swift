@@ -18,6 +18,15 @@ extension StackTests {
         /// A login granted nothing: what PUBLIC may do.
         var stranger: String
         var names: [String]
+        var database: String
+
+        /// Drops the database and the four logins (roles outlive a database: without this,
+        /// every run would leave four in the stack's cluster).
+        func drop() {
+            guard let admin = TestStack.adminDatabaseURL, let db = try? PostgresConnection(admin) else { return }
+            _ = try? db.execute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            for name in names { _ = try? db.execute("DROP ROLE IF EXISTS \(name)") }
+        }
 
         /// The four logins and a database owned by the first; the group roles are made when
         /// missing, as a DBA would before the first migration.
@@ -40,7 +49,7 @@ extension StackTests {
             let base = try #require(TestStack.adminDatabaseURL?.split(separator: "/", omittingEmptySubsequences: false).dropLast()
                 .joined(separator: "/"))
             let urls = try names.map { try ReaderViewsTests.url("\(base)/\(database)", user: $0) }
-            return Logins(owner: urls[0], writer: urls[1], reader: urls[2], stranger: urls[3], names: names)
+            return Logins(owner: urls[0], writer: urls[1], reader: urls[2], stranger: urls[3], names: names, database: database)
         }
     }
 
@@ -90,6 +99,7 @@ extension StackTests {
           arguments: ["auto", "partitions"])
     func securityDefinerFunctionsAreLockedDown(engine: String) throws {
         let s = try Self.migrated("lpdefiner", engine: engine)
+        defer { s.logins.drop() }
         let db = try PostgresConnection(s.logins.owner)
         let partitioned = try db.execute("SELECT layout FROM ingestd_migrations WHERE version = 1").value(0, 0) == "partitions"
         let definers = try db.execute("""
@@ -120,6 +130,7 @@ extension StackTests {
           arguments: ["auto", "partitions"])
     func theReaderCannotWrite(engine: String) throws {
         let s = try Self.migrated("lpreader", engine: engine)
+        defer { s.logins.drop() }
         let reader = try PostgresConnection(s.logins.reader)
         #expect(try reader.execute("SELECT count(*) FROM sensor_readings").value(0, 0) == "0")
         #expect(try reader.execute("SELECT count(*) FROM sensor_rollup_1m").value(0, 0) == "0")
@@ -142,6 +153,7 @@ extension StackTests {
           arguments: ["auto", "partitions"])
     func theWriterCannotDropOrAlter(engine: String) throws {
         let s = try Self.migrated("lpwriter", engine: engine)
+        defer { s.logins.drop() }
         let writer = try PostgresConnection(s.logins.writer)
         try writer.execute("INSERT INTO sensor_readings (ts, device, metric, value, received_at) VALUES (now(), 'd1', 'temp', 1, now())")
         try writer.execute("UPDATE sensor_readings SET value = 2 WHERE device = 'd1'")
@@ -167,6 +179,7 @@ extension StackTests {
     @Test("native partitions: the writer's calls cannot make partitions far from today, nor drop or let go of data the owner's retention keeps")
     func theWritersFunctionCallsAreClamped() throws {
         let s = try Self.migrated("lpclamp", engine: "partitions", storage: ["retention: 30d"])
+        defer { s.logins.drop() }
         let owner = try PostgresConnection(s.logins.owner)
         let writer = try PostgresConnection(s.logins.writer)
         let partitions = "SELECT count(*) FROM pg_class WHERE relname ~ '_p[0-9]{8}$'"
@@ -206,6 +219,7 @@ extension StackTests {
     @Test("a login granted nothing (PUBLIC) cannot call the SECURITY DEFINER functions nor read the tables")
     func publicCannotCallTheFunctions() throws {
         let s = try Self.migrated("lppublic", engine: "partitions")
+        defer { s.logins.drop() }
         let stranger = try PostgresConnection(s.logins.stranger)
         for call in ["ingestd_ensure_partitions(1, 1)", "ingestd_refresh_rollups(NULL, 10)",
                      "ingestd_drop_partitions_before(now())", "ingestd_rollup_touched()"] {
@@ -224,8 +238,9 @@ extension StackTests {
                 - {name: battery_overheat, family: battery, parameter: temperature, kind: threshold, above: 60, clear_below: 55, severity: critical}
             """
         let s = try Self.migrated("lprun", engine: engine, storage: ["rollup_refresh: 1s"], extra: rules)
+        defer { s.logins.drop() }
         let daemon = try TestStack.startIngestd(config: s.config)
-        defer { _ = daemon.terminate() }
+        defer { if daemon.process.isRunning { _ = daemon.terminate() } }
         let listener = try MQTTListener(filter: "\(s.root)/ingestd/alerts/#")
         let now = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
         let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000))
@@ -253,6 +268,7 @@ extension StackTests {
     @Test("run as the tables' owner, ingestd warns once at start and says how to fix it, without the password")
     func theOwnerIsWarnedAbout() throws {
         let logins = try Logins.make("lpowner")
+        defer { logins.drop() }
         let root = TestStack.uniqueTopicRoot("lpowner")
         let secret = try TestStack.secretFile("s3cretOwner")
         let config = try Self.config(root, url: logins.owner, ownerURL: nil, engine: "auto")
@@ -272,6 +288,7 @@ extension StackTests {
     @Test("migrations as a writer login are refused with a message naming database.owner_url")
     func migratingAsTheWriterNamesTheOwnerURL() throws {
         let logins = try Logins.make("lpnotowner")
+        defer { logins.drop() }
         let config = try Self.config(TestStack.uniqueTopicRoot("lpnotowner"), url: logins.writer, ownerURL: nil, engine: "auto")
         let migrate = try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate")
         #expect(migrate.waitForExit() == 1)
