@@ -34,7 +34,10 @@ struct ConfigOptions: ParsableArguments {
         config ?? ProcessInfo.processInfo.environment["INGESTD_CONFIG"] ?? "/etc/ingestd/ingestd.yaml"
     }
 
-    /// Loads the file; INGESTD_MQTT_URL and INGESTD_DATABASE_URL override the URLs in it.
+    /// Loads the file; INGESTD_MQTT_URL and INGESTD_DATABASE_URL override the URLs in it. The
+    /// database passwords stay in the config: each reaches libpq with its own login
+    /// (`DatabaseLogin`), never through PGPASSWORD, which would give the writer's password to
+    /// the owner's login too.
     func load() throws -> IngestConfig {
         let environment = ProcessInfo.processInfo.environment
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -57,7 +60,6 @@ struct ConfigOptions: ParsableArguments {
             config.mqtt.url = url
         }
         if let url = environment["INGESTD_DATABASE_URL"], !url.isEmpty { config.database.url = url }
-        if let password = config.database.password { setenv("PGPASSWORD", password, 1) }
         return config
     }
 }
@@ -129,7 +131,8 @@ extension Ingestd {
             let config = try options.load()
             print("\(options.path): OK")
             print("  broker:   \(MQTTURL.redacting(config.mqtt.url)) as client '\(config.mqtt.clientID)' (clean session: \(config.mqtt.cleanSession))")
-            print("  database: \(redacted(config.database.url)) (storage: \(config.storage.engine.rawValue), write method: \(config.writer.method.rawValue))")
+            print("  database: \(DatabaseLogin.redacting(config.database.url)) (storage: \(config.storage.engine.rawValue), write method: \(config.writer.method.rawValue))")
+            print("  migrations as: \(config.database.ownerURL.map(DatabaseLogin.redacting) ?? "the same login (database.owner_url unset)")")
             print("  batches:  \(config.writer.batchSize) rows or \(config.writer.maxAge)")
             for route in config.routes {
                 print("  route:    \(route.pattern) -> \(route.family.rawValue), \(route.format.rawValue) (subscribes \(route.pattern.subscriptionFilter))")
@@ -141,14 +144,6 @@ extension Ingestd {
             for rule in config.alertRules { print("  alert:    \(rule.summary)") }
             let a = config.aggregates
             print("  windows:  " + (a.enabled ? "\(a.windows.map { "\($0)" }.joined(separator: ", ")) after \(a.grace) grace, for \(a.families.map(\.rawValue).sorted().joined(separator: ", "))" : "off"))
-        }
-
-        /// A database URL or conninfo with its password masked: `postgresql://u:***@h/db`,
-        /// `host=h password=*** dbname=db`, and `?password=***` in a URL's query.
-        private func redacted(_ url: String) -> String {
-            var text = MQTTURL.redacting(url)
-            text.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)/, with: { "\($0.output.1)***" })
-            return text
         }
     }
 

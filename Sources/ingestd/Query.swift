@@ -55,12 +55,15 @@ extension Ingestd {
         }
 
         /// INGESTD_DATABASE_URL when set, as it is: the config is then not read, so a reader
-        /// needs neither the daemon's config nor its database password. Else the config's URL.
+        /// needs neither the daemon's config nor its database password. Else the config's URL,
+        /// with its password (PGPASSWORD: this process makes no other connection).
         private func databaseURL() throws -> String {
             if let url = ProcessInfo.processInfo.environment["INGESTD_DATABASE_URL"], !url.isEmpty {
                 return url
             }
-            return try options.load().database.url
+            let database = try options.load().database
+            if let password = database.password { setenv("PGPASSWORD", password, 1) }
+            return database.url
         }
     }
 }

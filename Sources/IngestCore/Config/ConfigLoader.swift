@@ -104,7 +104,7 @@ public struct ConfigLoader: Sendable {
         s.rejectUnknownKeys(["engine", "chunk_interval", "partitions_ahead_days", "rollup_refresh", "compress_after", "retention"])
         storage.engine = s.choice("engine", IngestConfig.StorageEngine.self) ?? storage.engine
         storage.chunkInterval = s.duration("chunk_interval", in: .seconds(60)...Duration.seconds(366 * 86_400)) ?? storage.chunkInterval
-        storage.partitionsAheadDays = s.int("partitions_ahead_days", in: 1...365) ?? storage.partitionsAheadDays
+        storage.partitionsAheadDays = s.int("partitions_ahead_days", in: 1...31) ?? storage.partitionsAheadDays
         storage.rollupRefresh = s.duration("rollup_refresh", in: .seconds(1)...Duration.seconds(86_400)) ?? storage.rollupRefresh
         storage.compressAfter = s.durationOrOff("compress_after", in: .seconds(3_600)...Duration.seconds(100 * 366 * 86_400),
                                                 default: storage.compressAfter)

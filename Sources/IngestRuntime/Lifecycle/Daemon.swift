@@ -9,7 +9,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// `ingestd run`: migrates (when configured), then runs the services in one `ServiceGroup`
+/// `ingestd run`: migrates (when configured; as `database.owner_url`), then runs the services
+/// (as `database.url`) in one `ServiceGroup`
 /// until SIGTERM or SIGINT (`StopSignals`). Start order: MQTT session closer, writer,
 /// pipeline, MQTT ingress, progress reporter; shutdown in reverse: stop reporting, hand the
 /// pipeline's last batch over (it stops taking from the journal), commit and publish what the
@@ -106,7 +107,8 @@ public final class Daemon: Sendable {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [IngressService.SessionCloser(ingress: ingress), WriterService(writer: writer, stopTimeout: config.stopTimeout),
                        pipeline, ingress, reporter,
-                       RollupService(refresher: RollupRefresher(config: config, logger: logger.labelled("ingestd.rollups")))],  // rollups
+                       RollupService(refresher: RollupRefresher(config: config, logger: logger.labelled("ingestd.rollups"),
+                                                                onFirstConnection: checkRole))],
             logger: lifecycleLogger))
         stop.attach(group)
         if let reloadConfig {
@@ -187,10 +189,22 @@ public final class Daemon: Sendable {
     private func alertStateRetrying(stop: StopSignals) throws -> AlertState? {
         guard !config.alertRules.isEmpty else { return AlertState() }
         return try retryingWhileUnreachable(stop: stop, waiting: "cannot rebuild the alert state yet; ") {
-            let state = try AlertState.load(from: try PostgresConnection(config.database.url), rules: config.alertRules)
+            let state = try AlertState.load(from: try DatabaseLogin.daemon(config.database).connect(), rules: config.alertRules)
             logger.notice("alert state rebuilt from the database", metadata: [
                 "open_alerts": "\(state.open.count)", "devices_last_seen": "\(state.lastSeen.count)", "rules": "\(config.alertRules.count)"])
             return state
+        }
+    }
+
+    /// Looks at the role the daemon connects as (`DaemonRole`) and warns when it is the
+    /// tables' owner, a superuser, or not a writer. On the first connection of the rollup
+    /// refresher, the one the daemon makes at start on either layout, retrying in the
+    /// background while the database is unreachable.
+    private func checkRole(_ connection: PostgresConnection) {
+        do {
+            if let warning = try DaemonRole.inspect(connection).warning { logger.warning("\(warning)") }
+        } catch {
+            logger.debug("the daemon's database role could not be looked at: \(error)")
         }
     }
 
@@ -198,7 +212,7 @@ public final class Daemon: Sendable {
     /// meanwhile (SIGTERM or SIGINT before the services start).
     private func migrateRetrying(stop: StopSignals) throws -> Bool {
         let report = try retryingWhileUnreachable(stop: stop) {
-            try Migrator(connection: try PostgresConnection(config.database.url), storage: config.storage,
+            try Migrator(connection: try DatabaseLogin.owner(config.database).connect(), storage: config.storage,
                          logger: logger.labelled("ingestd.migrate")).migrate()
         }
         guard let report else { return false }

@@ -305,7 +305,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             if partitioned && ContinuousClock.now >= nextPartitionCheck { try ensurePartitions(connection) }
             return writer
         }
-        let c = try PostgresConnection(config.database.url, overriding: connectTimeoutBeforeStopDeadline())
+        let c = try DatabaseLogin.daemon(config.database).connect(overriding: connectTimeoutBeforeStopDeadline())
         try c.execute("SET synchronous_commit = on; SET client_min_messages = warning")
         let layout = try StorageLayout.recorded(on: c)
         partitioned = layout == .partitions
@@ -331,10 +331,14 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         return [PostgresConnection.Parameter("connect_timeout", String(seconds))]
     }
 
+    /// The daily partitions from the oldest day validation accepts to `partitions_ahead_days`
+    /// ahead, within the window the function allows (`LeastPrivilege`): older rows land in the
+    /// default partition.
     private func ensurePartitions(_ c: PostgresConnection) throws {
-        let back = RollupRefresher.partitionDaysBack(config.limits)  // rollups: retention keeps clear of these days
+        let back = min(RollupRefresher.partitionDaysBack(config.limits), LeastPrivilege.maxPartitionDaysBack)  // rollups: retention keeps clear of these days
+        let ahead = min(config.storage.partitionsAheadDays, LeastPrivilege.maxPartitionDaysAhead)
         let created = try c.execute("SELECT ingestd_ensure_partitions($1, $2)",
-                                    [.text(String(back)), .text(String(config.storage.partitionsAheadDays))]).value(0, 0) ?? "0"
+                                    [.text(String(back)), .text(String(ahead))]).value(0, 0) ?? "0"
         if created != "0" { logger.info("created \(created) daily partitions") }
         nextPartitionCheck = .now + .seconds(3600)
     }

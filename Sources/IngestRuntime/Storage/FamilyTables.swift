@@ -38,6 +38,6 @@ struct FamilyTables {
     static let migrations: [Migration] = [
         SensorMigrations.readings, Migration.roles, Migration.dailyPartitions,
         BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events, ReaderViews.migration,
-        DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration,
+        DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration, LeastPrivilege.migration,
     ]
 }

@@ -33,12 +33,20 @@ struct Migration: Sendable {
     static var all: [Migration] { FamilyTables.migrations }
 
     /// Version 2: the reader role (supervisors, dashboards) and the writer role (ingestd).
+    /// Roles belong to the cluster, not the database: a role that exists already (made by a
+    /// DBA beforehand, or by another ingestd database) is used as it is, so that an owner
+    /// without CREATEROLE can migrate. (Edited after release in that alone: a database where
+    /// it ran before ends up the same.)
     static let roles =
 Migration(version: 2, name: "reader and writer roles") { _, _ in
             """
             DO $roles$ BEGIN
-                BEGIN CREATE ROLE ingestd_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                BEGIN CREATE ROLE ingestd_writer NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ingestd_reader') THEN
+                    BEGIN CREATE ROLE ingestd_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ingestd_writer') THEN
+                    BEGIN CREATE ROLE ingestd_writer NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                END IF;
             END $roles$;
             GRANT SELECT ON sensor_readings, dead_letters TO ingestd_reader;
             GRANT SELECT, INSERT, UPDATE ON sensor_readings, dead_letters TO ingestd_writer;

@@ -25,7 +25,19 @@ public struct Migrator {
         public var current: Int
     }
 
+    /// Brings the schema up to date. Run as the tables' owner (`DatabaseLogin.owner`): a
+    /// refused privilege is reported as `MigrationError.notOwner`, naming the role.
     public func migrate() throws -> Report {
+        do {
+            return try migrateAsOwner()
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            throw MigrationError.notOwner(role: currentUser, underlying: "\(error)")
+        }
+    }
+
+    private var currentUser: String? { (try? connection.execute("SELECT current_user").value(0, 0)) ?? nil }
+
+    private func migrateAsOwner() throws -> Report {
         try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
         try connection.execute("""
@@ -57,6 +69,9 @@ public struct Migrator {
                 try connection.execute("COMMIT")
             } catch {
                 _ = try? connection.execute("ROLLBACK")
+                if let refused = error as? PostgresError, refused.sqlState == "42501" {
+                    throw MigrationError.notOwner(role: currentUser, underlying: "migration \(m.version) (\(m.name)) was rolled back: \(refused)")
+                }
                 throw MigrationError.failed(version: m.version, name: m.name, underlying: "\(error)")
             }
             done.append(m.version)
@@ -73,9 +88,13 @@ public struct Migrator {
             logger.notice("storage: native daily partitions (storage.engine = partitions)")
             return .partitions
         }
+        // shared_preload_libraries is readable only by superusers and pg_read_all_settings
+        // (pg_settings hides it from the others); the preloaded library's own settings are
+        // visible to everyone.
         let found = try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
-                   current_setting('shared_preload_libraries') LIKE '%timescaledb%'
+                   coalesce((SELECT setting LIKE '%timescaledb%' FROM pg_settings WHERE name = 'shared_preload_libraries'),
+                            EXISTS (SELECT 1 FROM pg_settings WHERE name = 'timescaledb.bgw_launcher_poll_time'))
             """)
         let available = found.value(0, 0) == "t"
         var reason = "the timescaledb extension is not installed on the server"
@@ -113,6 +132,9 @@ public enum MigrationError: Error, CustomStringConvertible {
     case layoutMismatch(recorded: StorageLayout, configured: IngestConfig.StorageEngine)
     /// The compression, retention or rollup refresh policies could not be set.
     case policies(underlying: String)
+    /// The role migrating lacks a privilege: it is not the tables' owner (the daemon's
+    /// writer login, say). `role` is `current_user`.
+    case notOwner(role: String?, underlying: String)
 
     public var description: String {
         switch self {
@@ -121,7 +143,9 @@ public enum MigrationError: Error, CustomStringConvertible {
         case let .layoutMismatch(recorded, configured):
             "the database was set up with \(recorded.rawValue), but storage.engine is \(configured.rawValue); set storage.engine to auto or use another database"
         case .policies(let underlying):
-            "setting the TimescaleDB policies of storage.rollup_refresh, compress_after and retention failed and was rolled back: \(underlying)"
+            "setting the storage policies of storage.rollup_refresh, compress_after and retention failed and was rolled back: \(underlying)"
+        case let .notOwner(role, underlying):
+            "migrations must run as the role that owns ingestd's tables, and \(role.map { "'\($0)'" } ?? "this role") may not (set database.owner_url to the owner's login, or migrate_on_start: false and run `ingestd migrate` as the owner): \(underlying)"
         }
     }
 }

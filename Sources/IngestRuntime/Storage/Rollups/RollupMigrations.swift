@@ -110,9 +110,9 @@ enum RollupMigrations {
             "INSERT INTO rollup_pending (family, bucket) SELECT DISTINCT '\(shape.family)', \(bin("INTERVAL '1 minute'", "ts")) FROM \(shape.source);"
         }.joined(separator: "\n"))
 
-        \(refreshFunction)
+        \(refreshFunction(hardened: false))
 
-        \(retentionFunction)
+        \(retentionFunction(hardened: false))
         """
     }
 
@@ -121,7 +121,12 @@ enum RollupMigrations {
     /// returns how many rows it took (fewer than max_rows: nothing is left). Minutes before
     /// keep_since (the retention horizon; NULL: none) are let go: their raw rows may be
     /// dropped already, and the rollups keep their history.
-    private static var refreshFunction: String {
+    ///
+    /// `hardened` (version 11, `LeastPrivilege`): replaces the function; max_rows is held to
+    /// 1…`LeastPrivilege.maxRefreshRows`, and keep_since to no later than the retention the
+    /// owner recorded (`ingestd_storage_policy`; none: nothing is let go), so that its caller
+    /// cannot make it let go of minutes whose raw rows are still there.
+    static func refreshFunction(hardened: Bool) -> String {
         let declarations = RollupShape.all.map { "\($0.family)_minutes timestamptz[];" }.joined(separator: "\n    ")
         let arrays = RollupShape.all.map {
             "coalesce(array_agg(DISTINCT bucket) FILTER (WHERE family = '\($0.family)' AND bucket >= since), '{}')"
@@ -151,11 +156,22 @@ enum RollupMigrations {
                 END IF;
             """
         }.joined(separator: "\n")
+        let head = hardened ? """
+            CREATE OR REPLACE FUNCTION ingestd_refresh_rollups(keep_since timestamptz, max_rows int) RETURNS int
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+            DECLARE
+                horizon interval := (SELECT retention FROM ingestd_storage_policy);
+                since timestamptz := CASE WHEN horizon IS NULL THEN '-infinity'
+                                          ELSE least(coalesce(keep_since, '-infinity'), now() - horizon) END;
+                row_limit int := least(greatest(coalesce(max_rows, 1), 1), \(LeastPrivilege.maxRefreshRows));
+            """ : """
+            CREATE FUNCTION ingestd_refresh_rollups(keep_since timestamptz, max_rows int) RETURNS int
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+            DECLARE
+                since timestamptz := coalesce(keep_since, '-infinity');
+            """
         return """
-        CREATE FUNCTION ingestd_refresh_rollups(keep_since timestamptz, max_rows int) RETURNS int
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
-        DECLARE
-            since timestamptz := coalesce(keep_since, '-infinity');
+        \(head)
             taken int;
             hours timestamptz[];
             \(declarations)
@@ -164,7 +180,7 @@ enum RollupMigrations {
             PERFORM pg_advisory_xact_lock(\(lockKey));
             WITH t AS (
                 DELETE FROM rollup_pending p
-                WHERE p.ctid = ANY (ARRAY(SELECT q.ctid FROM rollup_pending q LIMIT max_rows))
+                WHERE p.ctid = ANY (ARRAY(SELECT q.ctid FROM rollup_pending q LIMIT \(hardened ? "row_limit" : "max_rows")))
                 RETURNING p.family, p.bucket
             )
             SELECT count(*), \(arrays) INTO taken, \(into) FROM t;
@@ -181,14 +197,33 @@ enum RollupMigrations {
     /// `ingestd_drop_partitions_before(cutoff)`: drops the daily partitions of the raw tables
     /// that end at or before cutoff (their bound as created, whatever the session's zone);
     /// returns how many. DROP fires no trigger: the rollups keep what they summarised.
-    private static var retentionFunction: String {
-        """
-        CREATE FUNCTION ingestd_drop_partitions_before(cutoff timestamptz) RETURNS int
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
-        DECLARE
-            part record;
-            dropped int := 0;
-        BEGIN
+    ///
+    /// `hardened` (version 11, `LeastPrivilege`): replaces the function; cutoff is held to no
+    /// later than now minus the retention the owner recorded (`ingestd_storage_policy`; none:
+    /// nothing is dropped), so that its caller cannot drop data the config keeps.
+    static func retentionFunction(hardened: Bool) -> String {
+        let head = hardened ? """
+            CREATE OR REPLACE FUNCTION ingestd_drop_partitions_before(cutoff timestamptz) RETURNS int
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+            DECLARE
+                horizon interval := (SELECT retention FROM ingestd_storage_policy);
+                part record;
+                dropped int := 0;
+            BEGIN
+                IF horizon IS NULL OR cutoff IS NULL THEN
+                    RETURN 0;
+                END IF;
+                cutoff := least(cutoff, now() - horizon);
+            """ : """
+            CREATE FUNCTION ingestd_drop_partitions_before(cutoff timestamptz) RETURNS int
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+            DECLARE
+                part record;
+                dropped int := 0;
+            BEGIN
+            """
+        return """
+        \(head)
             FOR part IN
                 SELECT c.relname,
                        substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \\(''([^'']+)''\\)')::timestamptz AS upper_bound
@@ -200,7 +235,7 @@ enum RollupMigrations {
                   AND c.relname ~ '_p[0-9]{8}$'
             LOOP
                 IF part.upper_bound <= cutoff THEN
-                    EXECUTE format('DROP TABLE %I', part.relname);
+                    EXECUTE format('DROP TABLE \(hardened ? "public.%I" : "%I")', part.relname);
                     dropped := dropped + 1;
                 END IF;
             END LOOP;

@@ -25,13 +25,19 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
 
     private var connection: PostgresConnection?
     private var nextRetention = ContinuousClock.now
+    /// Called once, with the first connection made; then nil.
+    private var onFirstConnection: ((PostgresConnection) -> Void)?
 
     /// Pending rows one refresh call takes at most.
     static let rowsPerCall = 10_000
 
-    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups")) {
+    /// - Parameter onFirstConnection: called once on the refresher's thread with its first
+    ///   connection, before it reads the layout (the daemon looks at its role there).
+    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups"),
+                onFirstConnection: ((PostgresConnection) -> Void)? = nil) {
         self.config = config
         self.logger = logger
+        self.onFirstConnection = onFirstConnection
         wake = ConditionLock.Condition(lock)
     }
 
@@ -90,8 +96,10 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
     /// Connects if needed; false on TimescaleDB.
     private func connected() throws -> Bool {
         if let connection, connection.isHealthy { return true }
-        let c = try PostgresConnection(config.database.url)
+        let c = try DatabaseLogin.daemon(config.database).connect()
         try c.execute("SET application_name = 'ingestd rollups'; SET client_min_messages = warning")
+        onFirstConnection?(c)
+        onFirstConnection = nil
         guard try StorageLayout.recorded(on: c) == .partitions else { return false }
         connection = c
         return true

@@ -6,16 +6,21 @@ import PostgresClient
 /// (`storage.retention`). Applied by the migrator at every `ingestd migrate` and start, so
 /// that a changed config takes effect: each policy is removed (if it exists) and added again
 /// as configured, in one transaction. On native partitions there are no jobs: ingestd's
-/// `RollupRefresher` refreshes the rollups and drops old partitions itself.
+/// `RollupRefresher` refreshes the rollups and drops old partitions itself, as the writer,
+/// through functions that drop nothing newer than the retention recorded here by the owner
+/// (`ingestd_storage_policy`, `LeastPrivilege`).
 enum StoragePolicies {
     /// The raw tables compressed and retained, with the column their compression is segmented by.
     static let rawTables = [("sensor_readings", "device"), ("battery_readings", "battery"), ("equipment_state_history", "equipment")]
 
     static func interval(_ d: Duration) -> String { "INTERVAL '\(d.components.seconds) seconds'" }
 
-    /// The SQL that sets every job as `storage` says; nil on native partitions.
-    static func sql(layout: StorageLayout, storage: IngestConfig.Storage) -> String? {
-        guard layout == .hypertable else { return nil }
+    /// The SQL that sets every job as `storage` says, or records the retention on native
+    /// partitions.
+    static func sql(layout: StorageLayout, storage: IngestConfig.Storage) -> String {
+        guard layout == .hypertable else {
+            return "UPDATE ingestd_storage_policy SET retention = \(storage.retention.map(interval) ?? "NULL");"
+        }
         var sql: [String] = []
         let schedule = interval(storage.rollupRefresh)
         // Refreshing a range whose raw chunks were dropped would empty its buckets: the
@@ -55,7 +60,7 @@ enum StoragePolicies {
 
     /// Sets the jobs on `connection`, in one transaction.
     static func apply(layout: StorageLayout, storage: IngestConfig.Storage, on connection: PostgresConnection) throws {
-        guard let sql = sql(layout: layout, storage: storage) else { return }
+        let sql = sql(layout: layout, storage: storage)
         try connection.execute("BEGIN")
         do {
             try connection.execute(sql)
