@@ -1,13 +1,11 @@
 import Foundation
-import PostgresClient
 import Testing
 
 /// The HTTP endpoint and the logs, against a real broker and database: what an operator sees.
 extension StackTests {
 @Suite struct ObservabilityTests {
     func waitForEndpoint(_ daemon: ChildProcess, timeout: Double = 20) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while daemon.httpEndpoint == nil && Date() < deadline { usleep(100_000) }
+        _ = daemon.waitForOutput("HTTP endpoint listening on", timeout: timeout)
         return try #require(daemon.httpEndpoint, "no 'HTTP endpoint listening on' line:\n\(daemon.output.suffix(2000))")
     }
 
@@ -37,10 +35,9 @@ extension StackTests {
         #expect(scrapes > 0)
         let manifest = try Simulator.readManifest(manifestURL)
         let families = try #require(manifest.families)
-        let db = try PostgresConnection(dbURL)
         let settled = TestStack.waitForCount(dbURL, "SELECT count(*) FROM dead_letters", atLeast: manifest.expectedDeadLetters)
         #expect(settled == manifest.expectedDeadLetters)
-        #expect(waitForBatches(endpoint, toSettle: db))
+        #expect(waitForBatches(endpoint))
 
         let samples = prometheusSamples(try #require(httpGet("\(endpoint)/metrics")).body)
         func sample(_ series: String) -> Int { Int(samples[series] ?? -1) }
@@ -69,7 +66,7 @@ extension StackTests {
     }
 
     /// Until the endpoint's committed rows and dead letters stop moving and the backlog is empty.
-    func waitForBatches(_ endpoint: String, toSettle db: PostgresConnection, timeout: Double = 60) -> Bool {
+    func waitForBatches(_ endpoint: String, timeout: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         var last = -1.0
         while Date() < deadline {

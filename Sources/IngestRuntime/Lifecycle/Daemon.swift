@@ -43,10 +43,9 @@ public final class Daemon: Sendable {
         try MQTTClient.checkTLSFiles(IngressService.options(config, url: url))
         let stop = StopSignals()
         let hangUp = HangUpSignal(logger: logger)
-        let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         // Filled in once they exist: the endpoint answers from the start, while migrations wait.
         let queues = HTTPEndpoint.Queues()
-        let endpoint = try await startEndpoint(heartbeat: heartbeat, queues: queues)
+        let endpoint = try await startEndpoint(queues: queues)
         defer { if let endpoint { Task { await endpoint.stop() } } }
         if config.database.migrateOnStart {
             guard try migrateRetrying(stop: stop) else { return 0 }
@@ -55,6 +54,7 @@ public final class Daemon: Sendable {
         guard let alertState = try alertStateRetrying(stop: stop) else { return 0 }
         stats.alertsOpen(atStart: alertState.open.count)
         let inbox = try openInbox()
+        let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
         let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
@@ -77,7 +77,7 @@ public final class Daemon: Sendable {
             // Every entry of the batch is committed: the journal may let go of its messages.
             if let last { inbox.settled(through: last) }
         }, heartbeat: heartbeat.worker("writer"), health: health, metrics: metrics)
-        queues.attach(inbox: inbox, writer: writer)
+        queues.attach(inbox: inbox, writer: writer, heartbeat: heartbeat)
         // The stop deadline runs from the signal, not from when the writer's turn to stop
         // comes (after the MQTT and pipeline stops); a margin is left for those and the exit.
         let stopTimeout = config.stopTimeout
@@ -157,9 +157,9 @@ public final class Daemon: Sendable {
 
     /// The HTTP endpoint, when `http.listen` is not off: started first, so that it answers
     /// while the migrations wait for the database.
-    private func startEndpoint(heartbeat: Heartbeat, queues: HTTPEndpoint.Queues) async throws -> HTTPEndpoint? {
+    private func startEndpoint(queues: HTTPEndpoint.Queues) async throws -> HTTPEndpoint? {
         guard let listen = config.http.listen else { return nil }
-        let sources = HTTPEndpoint.Sources(stats: stats, health: health, metrics: metrics, heartbeat: heartbeat, queues: queues)
+        let sources = HTTPEndpoint.Sources(stats: stats, health: health, metrics: metrics, queues: queues)
         let endpoint = try HTTPEndpoint(listen: listen, sources: sources, stuckAfter: notifier.watchdogInterval ?? .seconds(30))
         let address = try await endpoint.start()
         logger.notice("HTTP endpoint listening on http://\(address): /metrics, /healthz, /readyz")

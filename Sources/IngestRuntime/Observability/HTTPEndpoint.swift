@@ -18,16 +18,20 @@ final class HTTPEndpoint: Sendable {
         var stats: RuntimeStats
         var health: Health
         var metrics: IngestMetrics
-        var heartbeat: Heartbeat
         var queues: Queues
     }
 
-    /// The journal (or memory queue) and the writer, once they exist: the endpoint answers
-    /// before, while the migrations wait for the database.
+    /// The journal (or memory queue), the writer and the workers' heartbeat, once they exist:
+    /// the endpoint answers before, while the migrations wait for the database, and a worker
+    /// not started yet is not a stuck one.
     final class Queues: Sendable {
-        private let state = Mutex<(inbox: (any Inbox)?, writer: DatabaseWriter?)>((nil, nil))
+        private let state = Mutex<(inbox: (any Inbox)?, writer: DatabaseWriter?, heartbeat: Heartbeat?)>((nil, nil, nil))
 
-        func attach(inbox: any Inbox, writer: DatabaseWriter) { state.withLock { $0 = (inbox, writer) } }
+        func attach(inbox: any Inbox, writer: DatabaseWriter, heartbeat: Heartbeat) {
+            state.withLock { $0 = (inbox, writer, heartbeat) }
+        }
+
+        var heartbeat: Heartbeat? { state.withLock { $0.heartbeat } }
 
         var backlog: (messages: Int, bytes: Int) {
             state.withLock { s in s.inbox.map { ($0.backlog.messages, $0.backlog.bytes) } ?? (0, 0) }
@@ -77,9 +81,10 @@ final class HTTPEndpoint: Sendable {
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: Data(body))
         }
         await server.appendRoute("GET /healthz") { [sources, stuckAfter] _ in
-            let stuck = sources.heartbeat.stalled(olderThan: stuckAfter)
-            guard stuck.isEmpty else {
-                let text = "stuck\n" + stuck.map { "- no progress from \($0) for \(sources.heartbeat.sinceLastBeat($0))\n" }.joined()
+            let heartbeat = sources.queues.heartbeat
+            let stuck = heartbeat?.stalled(olderThan: stuckAfter) ?? []
+            if let heartbeat, !stuck.isEmpty {
+                let text = "stuck\n" + stuck.map { "- no progress from \($0) for \(heartbeat.sinceLastBeat($0))\n" }.joined()
                 return Self.text(.serviceUnavailable, text)
             }
             return Self.text(.ok, "ok\n")
