@@ -164,5 +164,40 @@ extension StackTests {
         try Self.maintain(s)
         #expect(try Self.reached(s).isEmpty)
     }
+
+    @Test("the daemon itself, run as the writer with public writable, stores and rolls up readings without reaching the overloads; on version 11's functions it reaches them",
+          arguments: [nil, 11] as [Int?])
+    func theDaemonNeverReachesTheOverloads(through: Int?) throws {
+        let s = try Self.planted("hijackrun", engine: .partitions, through: through)
+        defer { s.logins.drop() }
+        let root = TestStack.uniqueTopicRoot("hijackrun")
+        let config = try LeastPrivilegeTests.config(root, url: s.logins.writer, ownerURL: s.logins.owner, engine: "partitions")
+        try RollupTests.setStorage(config, engine: "partitions", ["rollup_refresh: 1s"])
+        // Version 11 stays version 11: the daemon must not migrate it.
+        var yaml = try String(contentsOfFile: config, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "  owner_url: \(s.logins.owner)\n", with: "  owner_url: \(s.logins.owner)\n  migrate_on_start: false\n")
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try TestStack.startIngestd(config: config)
+        defer { if daemon.process.isRunning { _ = daemon.terminate() } }
+        let listener = try MQTTListener(filter: "\(root)/ingestd/none")
+        let now = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        try listener.publish(topic: "\(root)/s1/l1/sensor/dev1/temp", payload: #"{"ts":\#(now),"value":21.5}"#)
+        try listener.publish(topic: "\(root)/s1/battery/bat1/telemetry", payload: #"{"ts":\#(now),"voltage":48.1,"soc":80}"#)
+        for sql in ["SELECT count(*) FROM sensor_rollup_1m WHERE device = 'dev1'", "SELECT count(*) FROM battery_rollup_1m WHERE battery = 'bat1'"] {
+            #expect(TestStack.waitForCount(s.logins.owner, sql, atLeast: 1) == 1, "\(sql)\n\(daemon.output.suffix(3000))")
+        }
+        #expect(daemon.terminate() == 0, "\(daemon.output.suffix(3000))")
+        #expect(try s.owner.execute("SELECT max(version) FROM ingestd_migrations").value(0, 0) == "\(through ?? Self.latest)")
+        let reached = try Self.reached(s)
+        if through == nil {
+            #expect(reached.isEmpty, "the owner's functions ran a reader's overloads: \(reached)")
+        } else {
+            #expect(Set(reached.map(\.fn)).isSuperset(of: ["to_char(date, text)", "generate_series(date, date, interval)",
+                                                            "unnest(timestamptz[])", "cardinality(timestamptz[])"]), "\(reached)")
+            #expect(Set(reached.map(\.runAs)) == [s.logins.names[0]], "\(reached)")
+        }
+    }
+
+    static var latest: Int { Migration.all.map(\.version).max() ?? 0 }
 }
 }
