@@ -331,14 +331,18 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         return [PostgresConnection.Parameter("connect_timeout", String(seconds))]
     }
 
+    /// The call, by its schema and with typed arguments: where `public` is writable, an
+    /// overload someone made there (`ingestd_ensure_partitions(text, text)`, a better match
+    /// for untyped parameters) is never the one called.
+    static let ensurePartitionsCall = "SELECT public.ingestd_ensure_partitions($1::int, $2::int)"
+
     /// The daily partitions from the oldest day validation accepts to `partitions_ahead_days`
     /// ahead, within the window the function allows (`LeastPrivilege`): older rows land in the
     /// default partition.
     private func ensurePartitions(_ c: PostgresConnection) throws {
         let back = min(RollupRefresher.partitionDaysBack(config.limits), LeastPrivilege.maxPartitionDaysBack)  // rollups: retention keeps clear of these days
         let ahead = min(config.storage.partitionsAheadDays, LeastPrivilege.maxPartitionDaysAhead)
-        let created = try c.execute("SELECT ingestd_ensure_partitions($1, $2)",
-                                    [.text(String(back)), .text(String(ahead))]).value(0, 0) ?? "0"
+        let created = try c.execute(Self.ensurePartitionsCall, [.text(String(back)), .text(String(ahead))]).value(0, 0) ?? "0"
         if created != "0" { logger.info("created \(created) daily partitions") }
         nextPartitionCheck = .now + .seconds(3600)
     }

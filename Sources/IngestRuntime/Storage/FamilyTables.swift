@@ -31,7 +31,8 @@ struct FamilyTables {
     }
 
     /// The tables partitioned by day on the native-partition layout (none of them on
-    /// TimescaleDB, where they are hypertables).
+    /// TimescaleDB, where they are hypertables). Not for migrations: they hold their lists as
+    /// literal SQL, so that a new family never changes a released one.
     static let partitionedTables = ["sensor_readings", "battery_readings", "equipment_state_history"]
 
     /// Every migration, in order: the families' tables, then what spans them.
@@ -39,5 +40,6 @@ struct FamilyTables {
         SensorMigrations.readings, Migration.roles, Migration.dailyPartitions,
         BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events, ReaderViews.migration,
         DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration, LeastPrivilege.migration,
+        SearchPathHardening.migration,
     ]
 }

@@ -29,10 +29,13 @@ struct Migration: Sendable {
     let sql: @Sendable (StorageLayout, IngestConfig.Storage) -> String
 
     /// Every migration, in order (the registry is `FamilyTables.migrations`). Never edit a
-    /// released one: add a new version.
+    /// released one: add a new version. Each holds its SQL as literal text, per layout (config
+    /// values such as the chunk interval aside), never built from lists or helpers that a later
+    /// change would alter: a database migrated then and one migrated now end up the same
+    /// (`ReleasedMigrationsTests` holds versions 1–11 to the SQL they shipped with).
     static var all: [Migration] { FamilyTables.migrations }
 
-    /// Version 2: the reader role (supervisors, dashboards) and the writer role (ingestd).
+    /// Version 2 (released: never edit): the reader role (supervisors, dashboards) and the writer role (ingestd).
     /// Roles belong to the cluster, not the database: a role that exists already (made by a
     /// DBA beforehand, or by another ingestd database) is used as it is, so that an owner
     /// without CREATEROLE can migrate. (Edited after release in that alone: a database where
@@ -54,72 +57,46 @@ Migration(version: 2, name: "reader and writer roles") { _, _ in
             """
         }
 
-    /// Version 3: on the native-partition layout, `ingestd_ensure_partitions` creates the
-    /// daily partitions of every table partitioned by day, not only sensor_readings.
+    /// Version 3 (released: frozen as it shipped; never edit): on the native-partition layout,
+    /// `ingestd_ensure_partitions` creates the daily partitions of every table partitioned by
+    /// day, not only sensor_readings.
     static let dailyPartitions = Migration(version: 3, name: "daily partitions of every partitioned table") { layout, _ in
-        guard layout == .partitions else { return "SELECT 1" }
-        return """
-        CREATE OR REPLACE FUNCTION ingestd_ensure_partitions(days_back int, days_ahead int) RETURNS int
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
-        DECLARE
-            parent text;
-            d date;
-            created int := 0;
-            name text;
-        BEGIN
-            FOR parent IN SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
-                          WHERE c.relnamespace = 'public'::regnamespace
-                            AND c.relname IN ('\(FamilyTables.partitionedTables.joined(separator: "', '"))') LOOP
-                FOR d IN SELECT generate_series(current_date - days_back, current_date + days_ahead, interval '1 day')::date LOOP
-                    name := parent || '_p' || to_char(d, 'YYYYMMDD');
-                    IF to_regclass(name) IS NULL THEN
-                        BEGIN
-                            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
-                                           name, parent, d::timestamptz, (d + 1)::timestamptz);
-                            created := created + 1;
-                        EXCEPTION WHEN check_violation OR invalid_object_definition THEN
-                            -- rows for that day already sit in the default partition: leave them there
-                            RAISE NOTICE 'partition % not created: %', name, SQLERRM;
-                        END;
-                    END IF;
-                END LOOP;
-            END LOOP;
-            RETURN created;
-        END
-        $fn$;
-        """
-    }
-
-    /// A table partitioned by day on `column`: a hypertable, or native range partitions with a
-    /// default partition (so no insert ever fails for want of one) and an index on the time.
-    static func timePartitioned(_ table: String, column: String, columns: String, layout: StorageLayout,
-                                storage: IngestConfig.Storage) -> String {
         switch layout {
         case .hypertable:
-            return """
-            CREATE TABLE \(table) (
-            \(columns)
-            );
-            SELECT create_hypertable('\(table)', '\(column)',
-                   chunk_time_interval => INTERVAL '\(storage.chunkInterval.components.seconds) seconds');
-            """
+            #"""
+            SELECT 1
+            """#
         case .partitions:
-            return """
-            CREATE TABLE \(table) (
-            \(columns)
-            ) PARTITION BY RANGE (\(column));
-            CREATE TABLE \(table)_default PARTITION OF \(table) DEFAULT;
-            CREATE INDEX \(table)_\(column)_idx ON \(table) (\(column) DESC);
-            """
+            #"""
+            CREATE OR REPLACE FUNCTION ingestd_ensure_partitions(days_back int, days_ahead int) RETURNS int
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+            DECLARE
+                parent text;
+                d date;
+                created int := 0;
+                name text;
+            BEGIN
+                FOR parent IN SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
+                              WHERE c.relnamespace = 'public'::regnamespace
+                                AND c.relname IN ('sensor_readings', 'battery_readings', 'equipment_state_history') LOOP
+                    FOR d IN SELECT generate_series(current_date - days_back, current_date + days_ahead, interval '1 day')::date LOOP
+                        name := parent || '_p' || to_char(d, 'YYYYMMDD');
+                        IF to_regclass(name) IS NULL THEN
+                            BEGIN
+                                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+                                               name, parent, d::timestamptz, (d + 1)::timestamptz);
+                                created := created + 1;
+                            EXCEPTION WHEN check_violation OR invalid_object_definition THEN
+                                -- rows for that day already sit in the default partition: leave them there
+                                RAISE NOTICE 'partition % not created: %', name, SQLERRM;
+                            END;
+                        END IF;
+                    END LOOP;
+                END LOOP;
+                RETURN created;
+            END
+            $fn$;
+            """#
         }
-    }
-
-    /// Grants on new tables to the reader and writer roles.
-    static func grants(_ tables: [String]) -> String {
-        let list = tables.joined(separator: ", ")
-        return """
-        GRANT SELECT ON \(list) TO ingestd_reader;
-        GRANT SELECT, INSERT, UPDATE ON \(list) TO ingestd_writer;
-        """
     }
 }

@@ -12,236 +12,278 @@ import IngestCore
 ///   touched in `rollup_pending` (insert-only, no key: writers never wait on each other);
 ///   `ingestd_refresh_rollups` recomputes those minutes from the raw rows and their hours
 ///   from the minutes. Any change is caught, from ingestd or from an operator's SQL.
+///
+/// Released: frozen as it shipped; never edit. (`RollupShape` still drives the TimescaleDB
+/// policies, `StoragePolicies`; the SQL here no longer follows it.)
 enum RollupMigrations {
     static let migration = Migration(version: 10, name: "rollups") { layout, _ in
-        let body = switch layout {
-        case .hypertable: continuousAggregates
-        case .partitions: maintainedTables
-        }
-        let views = RollupShape.all.flatMap { shape in RollupShape.Width.allCases.map { width in
-            "CREATE VIEW \(shape.view(width)) AS SELECT \(shape.viewSelect) FROM \(shape.storage(width, layout));"
-        } }
-        let names = RollupShape.all.flatMap { shape in RollupShape.Width.allCases.map { shape.view($0) } }
-        return body + "\n" + views.joined(separator: "\n") + """
-
-            GRANT SELECT ON \(names.joined(separator: ", ")) TO ingestd_reader;
-            """
-    }
-
-    /// Minute buckets on the same grid as TimescaleDB's `time_bucket` (UTC, not the session's zone).
-    static func bin(_ interval: String, _ column: String) -> String {
-        "date_bin(\(interval), \(column), TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-    }
-
-    private static var continuousAggregates: String {
-        RollupShape.all.map { shape in
-            let keys = shape.keys.joined(separator: ", ")
-            let minute = shape.rawAggregates { "last(\($0), ts)" }.map { "\($0.expression) AS \($0.name)" }.joined(separator: ", ")
-            let hour = shape.minuteAggregates { "last(\($0), \($1))" }.map { "\($0.expression) AS \($0.name)" }.joined(separator: ", ")
-            return """
-            CREATE MATERIALIZED VIEW \(shape.storage(.minute, .hypertable))
+        switch layout {
+        case .hypertable:
+            #"""
+            CREATE MATERIALIZED VIEW sensor_rollup_1m_agg
             WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-            SELECT time_bucket(\(RollupShape.Width.minute.interval), ts) AS bucket, \(keys), \(minute)
-            FROM \(shape.source)
-            GROUP BY time_bucket(\(RollupShape.Width.minute.interval), ts), \(keys)
+            SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket, site, device, metric, count(*) AS samples, min(value) AS min, max(value) AS max, avg(value) AS avg, sum(value) AS sum, last(value, ts) AS last, max(ts) AS last_ts
+            FROM sensor_readings
+            GROUP BY time_bucket(INTERVAL '1 minute', ts), site, device, metric
             WITH NO DATA;
-            CREATE MATERIALIZED VIEW \(shape.storage(.hour, .hypertable))
+            CREATE MATERIALIZED VIEW sensor_rollup_1h_agg
             WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-            SELECT time_bucket(\(RollupShape.Width.hour.interval), bucket) AS bucket, \(keys), \(hour)
-            FROM \(shape.storage(.minute, .hypertable))
-            GROUP BY time_bucket(\(RollupShape.Width.hour.interval), bucket), \(keys)
+            SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, site, device, metric, sum(samples)::bigint AS samples, min(min) AS min, max(max) AS max, (sum(sum) / nullif(sum(samples), 0))::double precision AS avg, sum(sum) AS sum, last(last, last_ts) AS last, max(last_ts) AS last_ts
+            FROM sensor_rollup_1m_agg
+            GROUP BY time_bucket(INTERVAL '1 hour', bucket), site, device, metric
             WITH NO DATA;
-            """
-        }.joined(separator: "\n")
-    }
+            CREATE MATERIALIZED VIEW battery_rollup_1m_agg
+            WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+            SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket, site, battery, count(*) AS samples, min(voltage) AS voltage_min, max(voltage) AS voltage_max, avg(voltage) AS voltage_avg, sum(voltage) AS voltage_sum, count(voltage) AS voltage_n, last(voltage, ts) AS voltage_last, min(current) AS current_min, max(current) AS current_max, avg(current) AS current_avg, sum(current) AS current_sum, count(current) AS current_n, last(current, ts) AS current_last, min(temperature) AS temperature_min, max(temperature) AS temperature_max, avg(temperature) AS temperature_avg, sum(temperature) AS temperature_sum, count(temperature) AS temperature_n, last(temperature, ts) AS temperature_last, min(soc) AS soc_min, max(soc) AS soc_max, avg(soc) AS soc_avg, sum(soc) AS soc_sum, count(soc) AS soc_n, last(soc, ts) AS soc_last, min(soh) AS soh_min, max(soh) AS soh_max, avg(soh) AS soh_avg, sum(soh) AS soh_sum, count(soh) AS soh_n, last(soh, ts) AS soh_last, max(ts) AS last_ts
+            FROM battery_readings
+            GROUP BY time_bucket(INTERVAL '1 minute', ts), site, battery
+            WITH NO DATA;
+            CREATE MATERIALIZED VIEW battery_rollup_1h_agg
+            WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+            SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, site, battery, sum(samples)::bigint AS samples, min(voltage_min) AS voltage_min, max(voltage_max) AS voltage_max, (sum(voltage_sum) / nullif(sum(voltage_n), 0))::double precision AS voltage_avg, sum(voltage_sum) AS voltage_sum, sum(voltage_n)::bigint AS voltage_n, last(voltage_last, last_ts) AS voltage_last, min(current_min) AS current_min, max(current_max) AS current_max, (sum(current_sum) / nullif(sum(current_n), 0))::double precision AS current_avg, sum(current_sum) AS current_sum, sum(current_n)::bigint AS current_n, last(current_last, last_ts) AS current_last, min(temperature_min) AS temperature_min, max(temperature_max) AS temperature_max, (sum(temperature_sum) / nullif(sum(temperature_n), 0))::double precision AS temperature_avg, sum(temperature_sum) AS temperature_sum, sum(temperature_n)::bigint AS temperature_n, last(temperature_last, last_ts) AS temperature_last, min(soc_min) AS soc_min, max(soc_max) AS soc_max, (sum(soc_sum) / nullif(sum(soc_n), 0))::double precision AS soc_avg, sum(soc_sum) AS soc_sum, sum(soc_n)::bigint AS soc_n, last(soc_last, last_ts) AS soc_last, min(soh_min) AS soh_min, max(soh_max) AS soh_max, (sum(soh_sum) / nullif(sum(soh_n), 0))::double precision AS soh_avg, sum(soh_sum) AS soh_sum, sum(soh_n)::bigint AS soh_n, last(soh_last, last_ts) AS soh_last, max(last_ts) AS last_ts
+            FROM battery_rollup_1m_agg
+            GROUP BY time_bucket(INTERVAL '1 hour', bucket), site, battery
+            WITH NO DATA;
+            CREATE VIEW sensor_rollup_1m AS SELECT bucket, site, device, metric, samples::bigint AS samples, min::double precision AS min, max::double precision AS max, avg::double precision AS avg, last::double precision AS last, last_ts FROM sensor_rollup_1m_agg;
+            CREATE VIEW sensor_rollup_1h AS SELECT bucket, site, device, metric, samples::bigint AS samples, min::double precision AS min, max::double precision AS max, avg::double precision AS avg, last::double precision AS last, last_ts FROM sensor_rollup_1h_agg;
+            CREATE VIEW battery_rollup_1m AS SELECT bucket, site, battery, samples::bigint AS samples, voltage_min::double precision AS voltage_min, voltage_max::double precision AS voltage_max, voltage_avg::double precision AS voltage_avg, voltage_last::double precision AS voltage_last, current_min::double precision AS current_min, current_max::double precision AS current_max, current_avg::double precision AS current_avg, current_last::double precision AS current_last, temperature_min::double precision AS temperature_min, temperature_max::double precision AS temperature_max, temperature_avg::double precision AS temperature_avg, temperature_last::double precision AS temperature_last, soc_min::double precision AS soc_min, soc_max::double precision AS soc_max, soc_avg::double precision AS soc_avg, soc_last::double precision AS soc_last, soh_min::double precision AS soh_min, soh_max::double precision AS soh_max, soh_avg::double precision AS soh_avg, soh_last::double precision AS soh_last, last_ts FROM battery_rollup_1m_agg;
+            CREATE VIEW battery_rollup_1h AS SELECT bucket, site, battery, samples::bigint AS samples, voltage_min::double precision AS voltage_min, voltage_max::double precision AS voltage_max, voltage_avg::double precision AS voltage_avg, voltage_last::double precision AS voltage_last, current_min::double precision AS current_min, current_max::double precision AS current_max, current_avg::double precision AS current_avg, current_last::double precision AS current_last, temperature_min::double precision AS temperature_min, temperature_max::double precision AS temperature_max, temperature_avg::double precision AS temperature_avg, temperature_last::double precision AS temperature_last, soc_min::double precision AS soc_min, soc_max::double precision AS soc_max, soc_avg::double precision AS soc_avg, soc_last::double precision AS soc_last, soh_min::double precision AS soh_min, soh_max::double precision AS soh_max, soh_avg::double precision AS soh_avg, soh_last::double precision AS soh_last, last_ts FROM battery_rollup_1h_agg;
+            GRANT SELECT ON sensor_rollup_1m, sensor_rollup_1h, battery_rollup_1m, battery_rollup_1h TO ingestd_reader;
+            """#
+        case .partitions:
+            #"""
+            -- The minutes whose raw rows changed since the rollups last caught up. Insert-only and
+            -- without a key, so that writers never wait on each other or on the refresher, and a
+            -- minute touched again while the refresher works on it stays pending: the refresher
+            -- deletes only the rows it saw.
+            CREATE TABLE rollup_pending (
+                family text        NOT NULL,
+                bucket timestamptz NOT NULL
+            );
 
-    private static var maintainedTables: String {
-        let tables = RollupShape.all.map { shape in
-            RollupShape.Width.allCases.map { width in
-                let table = shape.storage(width, .partitions)
-                return """
-                CREATE TABLE \(table) (
-                    \(shape.tableColumns)
-                );
-                CREATE INDEX \(table)_bucket_idx ON \(table) (bucket);
-                CREATE INDEX \(table)_\(shape.keys[1])_bucket_idx ON \(table) (\(shape.keys[1]), bucket);
-                """
-            }.joined(separator: "\n") + """
-
-            CREATE TRIGGER \(shape.source)_rollup_insert AFTER INSERT ON \(shape.source)
-                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('\(shape.family)');
-            CREATE TRIGGER \(shape.source)_rollup_update AFTER UPDATE ON \(shape.source)
-                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('\(shape.family)');
-            CREATE TRIGGER \(shape.source)_rollup_delete AFTER DELETE ON \(shape.source)
-                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('\(shape.family)');
-            """
-        }
-        return """
-        -- The minutes whose raw rows changed since the rollups last caught up. Insert-only and
-        -- without a key, so that writers never wait on each other or on the refresher, and a
-        -- minute touched again while the refresher works on it stays pending: the refresher
-        -- deletes only the rows it saw.
-        CREATE TABLE rollup_pending (
-            family text        NOT NULL,
-            bucket timestamptz NOT NULL
-        );
-
-        -- After each statement on a raw table: the minutes it touched (one row per minute, not per row).
-        CREATE FUNCTION ingestd_rollup_touched() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
-        BEGIN
-            IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                INSERT INTO rollup_pending (family, bucket)
-                SELECT DISTINCT TG_ARGV[0], \(bin("INTERVAL '1 minute'", "n.ts")) FROM new_rows n;
-            END IF;
-            IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                INSERT INTO rollup_pending (family, bucket)
-                SELECT DISTINCT TG_ARGV[0], \(bin("INTERVAL '1 minute'", "o.ts")) FROM old_rows o;
-            END IF;
-            RETURN NULL;
-        END
-        $fn$;
-
-        \(tables.joined(separator: "\n"))
-
-        -- Rows stored before this migration: every minute they cover is pending, so the first
-        -- rounds of the refresher roll up the history too.
-        \(RollupShape.all.map { shape in
-            "INSERT INTO rollup_pending (family, bucket) SELECT DISTINCT '\(shape.family)', \(bin("INTERVAL '1 minute'", "ts")) FROM \(shape.source);"
-        }.joined(separator: "\n"))
-
-        \(refreshFunction(hardened: false))
-
-        \(retentionFunction(hardened: false))
-        """
-    }
-
-    /// `ingestd_refresh_rollups(keep_since, max_rows)`: takes up to max_rows pending rows,
-    /// recomputes their minutes from the raw rows and their hours from the minutes, and
-    /// returns how many rows it took (fewer than max_rows: nothing is left). Minutes before
-    /// keep_since (the retention horizon; NULL: none) are let go: their raw rows may be
-    /// dropped already, and the rollups keep their history.
-    ///
-    /// `hardened` (version 11, `LeastPrivilege`): replaces the function; max_rows is held to
-    /// 1…`LeastPrivilege.maxRefreshRows`, and keep_since to no later than the retention the
-    /// owner recorded (`ingestd_storage_policy`; none: nothing is let go), so that its caller
-    /// cannot make it let go of minutes whose raw rows are still there.
-    static func refreshFunction(hardened: Bool) -> String {
-        let declarations = RollupShape.all.map { "\($0.family)_minutes timestamptz[];" }.joined(separator: "\n    ")
-        let arrays = RollupShape.all.map {
-            "coalesce(array_agg(DISTINCT bucket) FILTER (WHERE family = '\($0.family)' AND bucket >= since), '{}')"
-        }.joined(separator: ", ")
-        let into = RollupShape.all.map { "\($0.family)_minutes" }.joined(separator: ", ")
-        let recompute = RollupShape.all.map { shape in
-            let keys = shape.keys.joined(separator: ", ")
-            let minutes = "\(shape.family)_minutes"
-            let raw = shape.rawAggregates { "(array_agg(\($0) ORDER BY ts DESC))[1]" }
-            let hourly = shape.minuteAggregates { "(array_agg(\($0) ORDER BY \($1) DESC))[1]" }
-            let minuteTable = shape.storage(.minute, .partitions), hourTable = shape.storage(.hour, .partitions)
-            return """
-                IF cardinality(\(minutes)) > 0 THEN
-                    DELETE FROM \(minuteTable) WHERE bucket = ANY (\(minutes));
-                    INSERT INTO \(minuteTable) (bucket, \(keys), \(raw.map(\.name).joined(separator: ", ")))
-                    SELECT m.minute_start, \(keys), \(raw.map(\.expression).joined(separator: ", "))
-                    FROM unnest(\(minutes)) AS m (minute_start)
-                    JOIN \(shape.source) r ON r.ts >= m.minute_start AND r.ts < m.minute_start + INTERVAL '1 minute'
-                    GROUP BY m.minute_start, \(keys);
-                    hours := ARRAY(SELECT DISTINCT \(bin("INTERVAL '1 hour'", "b")) FROM unnest(\(minutes)) AS b);
-                    DELETE FROM \(hourTable) WHERE bucket = ANY (hours);
-                    INSERT INTO \(hourTable) (bucket, \(keys), \(hourly.map(\.name).joined(separator: ", ")))
-                    SELECT h.hour_start, \(keys), \(hourly.map(\.expression).joined(separator: ", "))
-                    FROM unnest(hours) AS h (hour_start)
-                    JOIN \(minuteTable) m ON m.bucket >= h.hour_start AND m.bucket < h.hour_start + INTERVAL '1 hour'
-                    GROUP BY h.hour_start, \(keys);
+            -- After each statement on a raw table: the minutes it touched (one row per minute, not per row).
+            CREATE FUNCTION ingestd_rollup_touched() RETURNS trigger
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+            BEGIN
+                IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    INSERT INTO rollup_pending (family, bucket)
+                    SELECT DISTINCT TG_ARGV[0], date_bin(INTERVAL '1 minute', n.ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM new_rows n;
                 END IF;
-            """
-        }.joined(separator: "\n")
-        let head = hardened ? """
-            CREATE OR REPLACE FUNCTION ingestd_refresh_rollups(keep_since timestamptz, max_rows int) RETURNS int
-            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
-            DECLARE
-                horizon interval := (SELECT retention FROM ingestd_storage_policy);
-                since timestamptz := CASE WHEN horizon IS NULL THEN '-infinity'
-                                          ELSE least(coalesce(keep_since, '-infinity'), now() - horizon) END;
-                row_limit int := least(greatest(coalesce(max_rows, 1), 1), \(LeastPrivilege.maxRefreshRows));
-            """ : """
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    INSERT INTO rollup_pending (family, bucket)
+                    SELECT DISTINCT TG_ARGV[0], date_bin(INTERVAL '1 minute', o.ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM old_rows o;
+                END IF;
+                RETURN NULL;
+            END
+            $fn$;
+
+            CREATE TABLE sensor_rollup_1m_data (
+                bucket timestamptz NOT NULL,
+                site text,
+                device text NOT NULL,
+                metric text NOT NULL,
+                samples bigint NOT NULL,
+                min double precision,
+                max double precision,
+                avg double precision,
+                sum double precision,
+                last double precision,
+                last_ts timestamptz NOT NULL
+            );
+            CREATE INDEX sensor_rollup_1m_data_bucket_idx ON sensor_rollup_1m_data (bucket);
+            CREATE INDEX sensor_rollup_1m_data_device_bucket_idx ON sensor_rollup_1m_data (device, bucket);
+            CREATE TABLE sensor_rollup_1h_data (
+                bucket timestamptz NOT NULL,
+                site text,
+                device text NOT NULL,
+                metric text NOT NULL,
+                samples bigint NOT NULL,
+                min double precision,
+                max double precision,
+                avg double precision,
+                sum double precision,
+                last double precision,
+                last_ts timestamptz NOT NULL
+            );
+            CREATE INDEX sensor_rollup_1h_data_bucket_idx ON sensor_rollup_1h_data (bucket);
+            CREATE INDEX sensor_rollup_1h_data_device_bucket_idx ON sensor_rollup_1h_data (device, bucket);
+            CREATE TRIGGER sensor_readings_rollup_insert AFTER INSERT ON sensor_readings
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('sensor');
+            CREATE TRIGGER sensor_readings_rollup_update AFTER UPDATE ON sensor_readings
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('sensor');
+            CREATE TRIGGER sensor_readings_rollup_delete AFTER DELETE ON sensor_readings
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('sensor');
+            CREATE TABLE battery_rollup_1m_data (
+                bucket timestamptz NOT NULL,
+                site text,
+                battery text NOT NULL,
+                samples bigint NOT NULL,
+                voltage_min double precision,
+                voltage_max double precision,
+                voltage_avg double precision,
+                voltage_sum double precision,
+                voltage_n bigint,
+                voltage_last double precision,
+                current_min double precision,
+                current_max double precision,
+                current_avg double precision,
+                current_sum double precision,
+                current_n bigint,
+                current_last double precision,
+                temperature_min double precision,
+                temperature_max double precision,
+                temperature_avg double precision,
+                temperature_sum double precision,
+                temperature_n bigint,
+                temperature_last double precision,
+                soc_min double precision,
+                soc_max double precision,
+                soc_avg double precision,
+                soc_sum double precision,
+                soc_n bigint,
+                soc_last double precision,
+                soh_min double precision,
+                soh_max double precision,
+                soh_avg double precision,
+                soh_sum double precision,
+                soh_n bigint,
+                soh_last double precision,
+                last_ts timestamptz NOT NULL
+            );
+            CREATE INDEX battery_rollup_1m_data_bucket_idx ON battery_rollup_1m_data (bucket);
+            CREATE INDEX battery_rollup_1m_data_battery_bucket_idx ON battery_rollup_1m_data (battery, bucket);
+            CREATE TABLE battery_rollup_1h_data (
+                bucket timestamptz NOT NULL,
+                site text,
+                battery text NOT NULL,
+                samples bigint NOT NULL,
+                voltage_min double precision,
+                voltage_max double precision,
+                voltage_avg double precision,
+                voltage_sum double precision,
+                voltage_n bigint,
+                voltage_last double precision,
+                current_min double precision,
+                current_max double precision,
+                current_avg double precision,
+                current_sum double precision,
+                current_n bigint,
+                current_last double precision,
+                temperature_min double precision,
+                temperature_max double precision,
+                temperature_avg double precision,
+                temperature_sum double precision,
+                temperature_n bigint,
+                temperature_last double precision,
+                soc_min double precision,
+                soc_max double precision,
+                soc_avg double precision,
+                soc_sum double precision,
+                soc_n bigint,
+                soc_last double precision,
+                soh_min double precision,
+                soh_max double precision,
+                soh_avg double precision,
+                soh_sum double precision,
+                soh_n bigint,
+                soh_last double precision,
+                last_ts timestamptz NOT NULL
+            );
+            CREATE INDEX battery_rollup_1h_data_bucket_idx ON battery_rollup_1h_data (bucket);
+            CREATE INDEX battery_rollup_1h_data_battery_bucket_idx ON battery_rollup_1h_data (battery, bucket);
+            CREATE TRIGGER battery_readings_rollup_insert AFTER INSERT ON battery_readings
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('battery');
+            CREATE TRIGGER battery_readings_rollup_update AFTER UPDATE ON battery_readings
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('battery');
+            CREATE TRIGGER battery_readings_rollup_delete AFTER DELETE ON battery_readings
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ingestd_rollup_touched('battery');
+
+            -- Rows stored before this migration: every minute they cover is pending, so the first
+            -- rounds of the refresher roll up the history too.
+            INSERT INTO rollup_pending (family, bucket) SELECT DISTINCT 'sensor', date_bin(INTERVAL '1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM sensor_readings;
+            INSERT INTO rollup_pending (family, bucket) SELECT DISTINCT 'battery', date_bin(INTERVAL '1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM battery_readings;
+
             CREATE FUNCTION ingestd_refresh_rollups(keep_since timestamptz, max_rows int) RETURNS int
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
             DECLARE
                 since timestamptz := coalesce(keep_since, '-infinity');
-            """
-        return """
-        \(head)
-            taken int;
-            hours timestamptz[];
-            \(declarations)
-        BEGIN
-            -- One refresher at a time: two would each delete, then both insert, the same buckets.
-            PERFORM pg_advisory_xact_lock(\(lockKey));
-            WITH t AS (
-                DELETE FROM rollup_pending p
-                WHERE p.ctid = ANY (ARRAY(SELECT q.ctid FROM rollup_pending q LIMIT \(hardened ? "row_limit" : "max_rows")))
-                RETURNING p.family, p.bucket
-            )
-            SELECT count(*), \(arrays) INTO taken, \(into) FROM t;
-        \(recompute)
-            RETURN taken;
-        END
-        $fn$;
-        """
-    }
-
-    /// The advisory lock of the refresh: "rollups" in ASCII (the migrator's is "ingestd").
-    static let lockKey: Int64 = 0x0072_6F6C_6C75_7073
-
-    /// `ingestd_drop_partitions_before(cutoff)`: drops the daily partitions of the raw tables
-    /// that end at or before cutoff (their bound as created, whatever the session's zone);
-    /// returns how many. DROP fires no trigger: the rollups keep what they summarised.
-    ///
-    /// `hardened` (version 11, `LeastPrivilege`): replaces the function; cutoff is held to no
-    /// later than now minus the retention the owner recorded (`ingestd_storage_policy`; none:
-    /// nothing is dropped), so that its caller cannot drop data the config keeps.
-    static func retentionFunction(hardened: Bool) -> String {
-        let head = hardened ? """
-            CREATE OR REPLACE FUNCTION ingestd_drop_partitions_before(cutoff timestamptz) RETURNS int
-            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
-            DECLARE
-                horizon interval := (SELECT retention FROM ingestd_storage_policy);
-                part record;
-                dropped int := 0;
+                taken int;
+                hours timestamptz[];
+                sensor_minutes timestamptz[];
+                battery_minutes timestamptz[];
             BEGIN
-                IF horizon IS NULL OR cutoff IS NULL THEN
-                    RETURN 0;
+                -- One refresher at a time: two would each delete, then both insert, the same buckets.
+                PERFORM pg_advisory_xact_lock(32210658811801715);
+                WITH t AS (
+                    DELETE FROM rollup_pending p
+                    WHERE p.ctid = ANY (ARRAY(SELECT q.ctid FROM rollup_pending q LIMIT max_rows))
+                    RETURNING p.family, p.bucket
+                )
+                SELECT count(*), coalesce(array_agg(DISTINCT bucket) FILTER (WHERE family = 'sensor' AND bucket >= since), '{}'), coalesce(array_agg(DISTINCT bucket) FILTER (WHERE family = 'battery' AND bucket >= since), '{}') INTO taken, sensor_minutes, battery_minutes FROM t;
+                IF cardinality(sensor_minutes) > 0 THEN
+                    DELETE FROM sensor_rollup_1m_data WHERE bucket = ANY (sensor_minutes);
+                    INSERT INTO sensor_rollup_1m_data (bucket, site, device, metric, samples, min, max, avg, sum, last, last_ts)
+                    SELECT m.minute_start, site, device, metric, count(*), min(value), max(value), avg(value), sum(value), (array_agg(value ORDER BY ts DESC))[1], max(ts)
+                    FROM unnest(sensor_minutes) AS m (minute_start)
+                    JOIN sensor_readings r ON r.ts >= m.minute_start AND r.ts < m.minute_start + INTERVAL '1 minute'
+                    GROUP BY m.minute_start, site, device, metric;
+                    hours := ARRAY(SELECT DISTINCT date_bin(INTERVAL '1 hour', b, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM unnest(sensor_minutes) AS b);
+                    DELETE FROM sensor_rollup_1h_data WHERE bucket = ANY (hours);
+                    INSERT INTO sensor_rollup_1h_data (bucket, site, device, metric, samples, min, max, avg, sum, last, last_ts)
+                    SELECT h.hour_start, site, device, metric, sum(samples)::bigint, min(min), max(max), (sum(sum) / nullif(sum(samples), 0))::double precision, sum(sum), (array_agg(last ORDER BY last_ts DESC))[1], max(last_ts)
+                    FROM unnest(hours) AS h (hour_start)
+                    JOIN sensor_rollup_1m_data m ON m.bucket >= h.hour_start AND m.bucket < h.hour_start + INTERVAL '1 hour'
+                    GROUP BY h.hour_start, site, device, metric;
                 END IF;
-                cutoff := least(cutoff, now() - horizon);
-            """ : """
+                IF cardinality(battery_minutes) > 0 THEN
+                    DELETE FROM battery_rollup_1m_data WHERE bucket = ANY (battery_minutes);
+                    INSERT INTO battery_rollup_1m_data (bucket, site, battery, samples, voltage_min, voltage_max, voltage_avg, voltage_sum, voltage_n, voltage_last, current_min, current_max, current_avg, current_sum, current_n, current_last, temperature_min, temperature_max, temperature_avg, temperature_sum, temperature_n, temperature_last, soc_min, soc_max, soc_avg, soc_sum, soc_n, soc_last, soh_min, soh_max, soh_avg, soh_sum, soh_n, soh_last, last_ts)
+                    SELECT m.minute_start, site, battery, count(*), min(voltage), max(voltage), avg(voltage), sum(voltage), count(voltage), (array_agg(voltage ORDER BY ts DESC))[1], min(current), max(current), avg(current), sum(current), count(current), (array_agg(current ORDER BY ts DESC))[1], min(temperature), max(temperature), avg(temperature), sum(temperature), count(temperature), (array_agg(temperature ORDER BY ts DESC))[1], min(soc), max(soc), avg(soc), sum(soc), count(soc), (array_agg(soc ORDER BY ts DESC))[1], min(soh), max(soh), avg(soh), sum(soh), count(soh), (array_agg(soh ORDER BY ts DESC))[1], max(ts)
+                    FROM unnest(battery_minutes) AS m (minute_start)
+                    JOIN battery_readings r ON r.ts >= m.minute_start AND r.ts < m.minute_start + INTERVAL '1 minute'
+                    GROUP BY m.minute_start, site, battery;
+                    hours := ARRAY(SELECT DISTINCT date_bin(INTERVAL '1 hour', b, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM unnest(battery_minutes) AS b);
+                    DELETE FROM battery_rollup_1h_data WHERE bucket = ANY (hours);
+                    INSERT INTO battery_rollup_1h_data (bucket, site, battery, samples, voltage_min, voltage_max, voltage_avg, voltage_sum, voltage_n, voltage_last, current_min, current_max, current_avg, current_sum, current_n, current_last, temperature_min, temperature_max, temperature_avg, temperature_sum, temperature_n, temperature_last, soc_min, soc_max, soc_avg, soc_sum, soc_n, soc_last, soh_min, soh_max, soh_avg, soh_sum, soh_n, soh_last, last_ts)
+                    SELECT h.hour_start, site, battery, sum(samples)::bigint, min(voltage_min), max(voltage_max), (sum(voltage_sum) / nullif(sum(voltage_n), 0))::double precision, sum(voltage_sum), sum(voltage_n)::bigint, (array_agg(voltage_last ORDER BY last_ts DESC))[1], min(current_min), max(current_max), (sum(current_sum) / nullif(sum(current_n), 0))::double precision, sum(current_sum), sum(current_n)::bigint, (array_agg(current_last ORDER BY last_ts DESC))[1], min(temperature_min), max(temperature_max), (sum(temperature_sum) / nullif(sum(temperature_n), 0))::double precision, sum(temperature_sum), sum(temperature_n)::bigint, (array_agg(temperature_last ORDER BY last_ts DESC))[1], min(soc_min), max(soc_max), (sum(soc_sum) / nullif(sum(soc_n), 0))::double precision, sum(soc_sum), sum(soc_n)::bigint, (array_agg(soc_last ORDER BY last_ts DESC))[1], min(soh_min), max(soh_max), (sum(soh_sum) / nullif(sum(soh_n), 0))::double precision, sum(soh_sum), sum(soh_n)::bigint, (array_agg(soh_last ORDER BY last_ts DESC))[1], max(last_ts)
+                    FROM unnest(hours) AS h (hour_start)
+                    JOIN battery_rollup_1m_data m ON m.bucket >= h.hour_start AND m.bucket < h.hour_start + INTERVAL '1 hour'
+                    GROUP BY h.hour_start, site, battery;
+                END IF;
+                RETURN taken;
+            END
+            $fn$;
+
             CREATE FUNCTION ingestd_drop_partitions_before(cutoff timestamptz) RETURNS int
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
             DECLARE
                 part record;
                 dropped int := 0;
             BEGIN
-            """
-        return """
-        \(head)
-            FOR part IN
-                SELECT c.relname,
-                       substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \\(''([^'']+)''\\)')::timestamptz AS upper_bound
-                FROM pg_inherits i
-                JOIN pg_class c ON c.oid = i.inhrelid
-                JOIN pg_class p ON p.oid = i.inhparent
-                WHERE p.relnamespace = 'public'::regnamespace
-                  AND p.relname IN ('\(FamilyTables.partitionedTables.joined(separator: "', '"))')
-                  AND c.relname ~ '_p[0-9]{8}$'
-            LOOP
-                IF part.upper_bound <= cutoff THEN
-                    EXECUTE format('DROP TABLE \(hardened ? "public.%I" : "%I")', part.relname);
-                    dropped := dropped + 1;
-                END IF;
-            END LOOP;
-            RETURN dropped;
-        END
-        $fn$;
-        """
+                FOR part IN
+                    SELECT c.relname,
+                           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz AS upper_bound
+                    FROM pg_inherits i
+                    JOIN pg_class c ON c.oid = i.inhrelid
+                    JOIN pg_class p ON p.oid = i.inhparent
+                    WHERE p.relnamespace = 'public'::regnamespace
+                      AND p.relname IN ('sensor_readings', 'battery_readings', 'equipment_state_history')
+                      AND c.relname ~ '_p[0-9]{8}$'
+                LOOP
+                    IF part.upper_bound <= cutoff THEN
+                        EXECUTE format('DROP TABLE %I', part.relname);
+                        dropped := dropped + 1;
+                    END IF;
+                END LOOP;
+                RETURN dropped;
+            END
+            $fn$;
+            CREATE VIEW sensor_rollup_1m AS SELECT bucket, site, device, metric, samples::bigint AS samples, min::double precision AS min, max::double precision AS max, avg::double precision AS avg, last::double precision AS last, last_ts FROM sensor_rollup_1m_data;
+            CREATE VIEW sensor_rollup_1h AS SELECT bucket, site, device, metric, samples::bigint AS samples, min::double precision AS min, max::double precision AS max, avg::double precision AS avg, last::double precision AS last, last_ts FROM sensor_rollup_1h_data;
+            CREATE VIEW battery_rollup_1m AS SELECT bucket, site, battery, samples::bigint AS samples, voltage_min::double precision AS voltage_min, voltage_max::double precision AS voltage_max, voltage_avg::double precision AS voltage_avg, voltage_last::double precision AS voltage_last, current_min::double precision AS current_min, current_max::double precision AS current_max, current_avg::double precision AS current_avg, current_last::double precision AS current_last, temperature_min::double precision AS temperature_min, temperature_max::double precision AS temperature_max, temperature_avg::double precision AS temperature_avg, temperature_last::double precision AS temperature_last, soc_min::double precision AS soc_min, soc_max::double precision AS soc_max, soc_avg::double precision AS soc_avg, soc_last::double precision AS soc_last, soh_min::double precision AS soh_min, soh_max::double precision AS soh_max, soh_avg::double precision AS soh_avg, soh_last::double precision AS soh_last, last_ts FROM battery_rollup_1m_data;
+            CREATE VIEW battery_rollup_1h AS SELECT bucket, site, battery, samples::bigint AS samples, voltage_min::double precision AS voltage_min, voltage_max::double precision AS voltage_max, voltage_avg::double precision AS voltage_avg, voltage_last::double precision AS voltage_last, current_min::double precision AS current_min, current_max::double precision AS current_max, current_avg::double precision AS current_avg, current_last::double precision AS current_last, temperature_min::double precision AS temperature_min, temperature_max::double precision AS temperature_max, temperature_avg::double precision AS temperature_avg, temperature_last::double precision AS temperature_last, soc_min::double precision AS soc_min, soc_max::double precision AS soc_max, soc_avg::double precision AS soc_avg, soc_last::double precision AS soc_last, soh_min::double precision AS soh_min, soh_max::double precision AS soh_max, soh_avg::double precision AS soh_avg, soh_last::double precision AS soh_last, last_ts FROM battery_rollup_1h_data;
+            GRANT SELECT ON sensor_rollup_1m, sensor_rollup_1h, battery_rollup_1m, battery_rollup_1h TO ingestd_reader;
+            """#
+        }
     }
 }

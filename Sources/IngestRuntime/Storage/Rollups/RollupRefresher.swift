@@ -108,10 +108,10 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
     /// Refreshes until nothing is pending, or a stop.
     private func catchUp() throws {
         guard let connection else { return }
-        let keepSince: String? = config.storage.retention.map { "now() - \(StoragePolicies.interval($0))" }
+        let keepSince: String? = config.storage.retention.map { "pg_catalog.now() - \(StoragePolicies.interval($0))" }
         var total = 0
         while !isStopping {
-            let taken = Int(try connection.execute("SELECT ingestd_refresh_rollups(\(keepSince ?? "NULL"), \(Self.rowsPerCall))")
+            let taken = Int(try connection.execute(Self.refreshCall(keepSince: keepSince, rows: Self.rowsPerCall))
                 .value(0, 0) ?? "0") ?? 0
             total += taken
             if taken < Self.rowsPerCall { break }
@@ -124,10 +124,21 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
     private func dropOldPartitions() throws {
         guard let connection, let retention = config.storage.retention else { return }
         let floor = Duration.seconds(86_400 * Int64(Self.partitionDaysBack(config.limits) + 1))
-        let dropped = try connection.execute("SELECT ingestd_drop_partitions_before(now() - \(StoragePolicies.interval(max(retention, floor))))")
+        let dropped = try connection.execute(Self.dropCall(before: "pg_catalog.now() - \(StoragePolicies.interval(max(retention, floor)))"))
             .value(0, 0) ?? "0"
         if dropped != "0" { logger.notice("retention: dropped \(dropped) daily partitions older than \(retention)") }
         nextRetention = .now + .seconds(3600)
+    }
+
+    /// The calls, by their schema and with typed arguments: where `public` is writable, an
+    /// overload someone made there (`ingestd_refresh_rollups(text, int)`, a better match for
+    /// NULL) is never the one called.
+    static func refreshCall(keepSince: String?, rows: Int) -> String {
+        "SELECT public.ingestd_refresh_rollups((\(keepSince ?? "NULL"))::timestamptz, \(rows)::int)"
+    }
+
+    static func dropCall(before cutoff: String) -> String {
+        "SELECT public.ingestd_drop_partitions_before((\(cutoff))::timestamptz)"
     }
 
     /// How many days back the writer makes daily partitions: enough for the oldest reading
