@@ -90,9 +90,18 @@ import Testing
         #expect(try rejection(payload) == .missingField(field))
     }
 
-    @Test func payloadLineWinsOverTheTopic() throws {
-        #expect(try event(payload(#", "line": "l9""#)).line == "l9")
+    @Test(arguments: [("site", "s9", "s1"), ("line", "l9", "l1")])
+    func aPayloadSiteOrLineDisagreeingWithTheTopicIsAnIdentityMismatch(field: String, value: String, topic: String) throws {
+        let reason = try rejection(payload(#", "\#(field)": "\#(value)""#))
+        #expect(reason == .identityMismatch(field: field, payload: value, topic: topic))
+        #expect(reason?.code == "identity_mismatch")
+        #expect(try event(payload(#", "\#(field)": "\#(topic)""#)) == event(payload()))
         #expect(try event(payload(#", "line": null"#)).line == "l1")
+    }
+
+    @Test func withoutSiteAndLineLevelsThePayloadNamesThem() throws {
+        let e = try event(payload(#", "site": "s9", "line": "l9""#), topic: TopicFields(identity: "cnc-4"))
+        #expect(e.site == "s9" && e.line == "l9")
     }
 
     // MARK: Identity

@@ -2,7 +2,9 @@
 /// `event_id`, `event_time`, `duration_ms`, `defect_count` (-1 = unknown, the default) and an
 /// optional `received_time` (the gateway's stamp; ingestd's receipt when absent), bounded by
 /// the receipt plus `validation.max_future` and the event_time minus `validation.max_age`.
-/// The topic's `machine` level is the event's identity. In an array every event gets its own
+/// The topic's `machine` level is the event's identity; the `site` and `line` the route
+/// captures are the topic's too (a payload member that disagrees is `identity_mismatch`).
+/// In an array every event gets its own
 /// fate.
 public struct MachineEventDecoder: FamilyCodec {
     public typealias Record = MachineEvent
@@ -22,8 +24,8 @@ public struct MachineEventDecoder: FamilyCodec {
         func fail(_ reason: RejectReason) { out.reject(index, reason) }
         var eventID: String?
         var machine: String?
-        var site = fields.site
-        var line = fields.line
+        var site: String?
+        var line: String?
         var eventTime: Timestamp?
         var duration: Int64?
         var defects: Int64?
@@ -51,8 +53,8 @@ public struct MachineEventDecoder: FamilyCodec {
                 case .success(let s):
                     switch key {
                     case "machine": machine = s
-                    case "site": site = s ?? site
-                    default: line = s ?? line
+                    case "site": site = s
+                    default: line = s
                     }
                 case .failure(let reason): return fail(reason)
                 }
@@ -65,6 +67,10 @@ public struct MachineEventDecoder: FamilyCodec {
         case .failure(let reason): return fail(reason)
         }
         guard let machine else { return fail(.missingField("machine")) }
+        if let reason = RecordField.topicLevel("site", &site, topic: fields.site)
+            ?? RecordField.topicLevel("line", &line, topic: fields.line) {
+            return fail(reason)
+        }
         guard let eventID else { return fail(.missingField("event_id")) }
         guard let eventTime else { return fail(.missingField("event_time")) }
         guard let duration else { return fail(.missingField("duration_ms")) }
