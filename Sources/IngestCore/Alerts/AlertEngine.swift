@@ -63,7 +63,9 @@ public struct AlertEngine: Sendable {
     public var families: Set<Family> { Set(rules.map(\.family)) }
 
     public var openAlerts: [Alert] {
-        openByTrack.keys.sorted().map { openByTrack[$0]! } + restored.values.sorted { ($0.rule, $0.device, $0.metric) < ($1.rule, $1.device, $1.metric) }
+        openByTrack.keys.sorted().map { openByTrack[$0]! } + restored.values.sorted {
+            ($0.rule, $0.site ?? "", $0.line ?? "", $0.device, $0.metric) < ($1.rule, $1.site ?? "", $1.line ?? "", $1.device, $1.metric)
+        }
     }
 
     // MARK: Restoring
