@@ -62,4 +62,36 @@ import Testing
         #expect(run.feed(F.state("green", at: 100, source: "c", seq: 0)).map(\.isRaise) == [false])
         #expect(run.feed(F.state("red", at: 100, source: "b", seq: 2)).isEmpty, "older than the change from c")
     }
+
+    /// A state observation of `press-1` at (site, line).
+    static func state(_ state: String, at seconds: Double, site: String, line: String) -> Observation {
+        var o = F.state(state, at: seconds)
+        o.key = SeriesKey(family: .equipmentState, site: site, line: line, device: "press-1", metric: "")
+        return o
+    }
+
+    @Test("press-1 of two sites, or of two lines of one site, are two pieces of equipment: each raises and clears its own alert")
+    func theSameEquipmentNameOnTwoSitesOrLinesHasItsOwnAlert() throws {
+        var run = EngineRun([red])
+        let raised = try #require(run.feed(Self.state("red", at: 0, site: "s1", line: "l1")).first).alert
+        #expect(raised.site == "s1" && raised.line == "l1" && raised.device == "press-1")
+        #expect(run.feed(Self.state("green", at: 10, site: "s1", line: "l2")).isEmpty, "another line's press-1 cleared it")
+        #expect(run.feed(Self.state("green", at: 20, site: "s2", line: "l1")).isEmpty, "another site's press-1 cleared it")
+        #expect(run.feed(Self.state("red", at: 30, site: "s2", line: "l1")).map { "\($0.alert.site ?? "")/\($0.alert.isOpen)" } == ["s2/true"])
+        let cleared = run.feed(Self.state("green", at: 40, site: "s1", line: "l1"))
+        #expect(cleared.map { "\($0.alert.site ?? "")/\($0.alert.line ?? "")/\($0.alert.isOpen)" } == ["s1/l1/false"])
+    }
+
+    @Test("an open alert restored after a restart belongs to its site and line")
+    func aRestoredAlertBelongsToItsSiteAndLine() {
+        var engine = AlertEngine(rules: [red], routes: [])
+        let open = Alert(rule: "line_red", kind: "state", severity: .critical, family: .equipmentState, site: "s1", line: "l1",
+                         device: "press-1", metric: "", value: nil, threshold: nil, raisedAt: F.at(0), detail: "press-1 is red")
+        engine.restore(open: [open])
+        var events: [AlertEvent] = []
+        engine.observe(Self.state("green", at: 10, site: "s1", line: "l2"), into: &events)
+        #expect(events.isEmpty)
+        engine.observe(Self.state("green", at: 20, site: "s1", line: "l1"), into: &events)
+        #expect(events.map { "\($0.alert.line ?? "")/\($0.alert.isOpen)" } == ["l1/false"])
+    }
 }

@@ -97,9 +97,18 @@ import Testing
         #expect(try rejection("{}")?.code == "missing_field")
     }
 
-    @Test func payloadSiteWinsOverTheTopic() throws {
-        #expect(try record(#"{"soc": 1, "site": "s2"}"#).site == "s2")
+    /// The site the route captures is the topic's: a battery the ACL pins to site s1 cannot
+    /// move its readings to s2.
+    @Test func aPayloadSiteDisagreeingWithTheTopicIsAnIdentityMismatch() throws {
+        let reason = try rejection(#"{"soc": 1, "site": "s2"}"#)
+        #expect(reason == .identityMismatch(field: "site", payload: "s2", topic: "s1"))
+        #expect(reason?.code == "identity_mismatch")
+        #expect(try record(#"{"soc": 1, "site": "s1"}"#).site == "s1")
         #expect(try record(#"{"soc": 1, "site": null}"#).site == "s1")
+    }
+
+    @Test func withoutASiteLevelThePayloadNamesTheSite() throws {
+        #expect(try record(#"{"soc": 1, "site": "s2"}"#, topic: TopicFields(identity: "pack-7")).site == "s2")
     }
 
     @Test func anArrayIsOneRecordPerElementEachWithItsOwnFate() throws {

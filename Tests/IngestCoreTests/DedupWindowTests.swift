@@ -213,6 +213,22 @@ import Testing
         #expect(w.observe(Fixture.event("e1", durationMs: 1_500)) == .duplicate)
     }
 
+    /// m8 sending m7's event_id with a later received_time is m8's own event: m7's version
+    /// stays what the window knows, and m7's own correction is still an update.
+    @Test func anotherMachinesEventWithTheSameEventIDIsNewAndLeavesTheOwnersVersion() {
+        var w = DedupWindow<MachineEvent>(capacity: 10)
+        var m7 = Fixture.event("e1", defects: 0, receivedTime: Self.t0)
+        m7.machine = "m7"
+        var m8 = Fixture.event("e1", defects: 9, receivedTime: Self.t0 + 3_600)
+        m8.machine = "m8"
+        #expect(w.observe(m7) == .new)
+        #expect(w.observe(m8) == .new)
+        var correction = m7
+        correction.defectCount = 2
+        correction.receivedTime = Self.t0 + 30
+        #expect(w.observe(correction) == .updated)
+    }
+
     @Test func machineEventsAreForgottenOldestFirst() {
         var w = DedupWindow<MachineEvent>(capacity: 2)
         #expect(w.observe(Fixture.event("e1")) == .new)

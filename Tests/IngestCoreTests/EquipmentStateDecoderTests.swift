@@ -53,9 +53,32 @@ import Testing
         #expect(c.changedAt == Timestamp(rfc3339: "2026-11-23T08:15:30Z"))
     }
 
-    @Test func payloadSiteAndLineWinOverTheTopic() throws {
-        let c = try change(#"{"state": "red", "changed_at": "\#(Self.changedAt)", "source": "t", "site": "s2", "line": "l2"}"#)
+    /// The tablet the ACL pins to plant/s1/l1/equipment/press-1/state cannot move its
+    /// equipment to another site or line: (site, line, equipment) is the equipment.
+    @Test(arguments: [("site", "s9", "s1"), ("line", "l9", "l1")])
+    func aPayloadSiteOrLineDisagreeingWithTheTopicIsAnIdentityMismatch(field: String, payload: String, topic: String) throws {
+        let reason = try rejection(#"{"state": "red", "changed_at": "\#(Self.changedAt)", "source": "t", "\#(field)": "\#(payload)"}"#)
+        #expect(reason == .identityMismatch(field: field, payload: payload, topic: topic))
+        #expect(reason?.code == "identity_mismatch")
+    }
+
+    @Test func payloadSiteAndLineAgreeingWithTheTopicAreAccepted() throws {
+        let c = try change(#"{"state": "red", "changed_at": "\#(Self.changedAt)", "source": "t", "site": "s1", "line": "l1"}"#)
+        #expect(c.site == "s1" && c.line == "l1")
+    }
+
+    @Test func withoutSiteAndLineLevelsThePayloadNamesThem() throws {
+        let c = try change(#"{"state": "red", "changed_at": "\#(Self.changedAt)", "source": "t", "site": "s2", "line": "l2"}"#,
+                           topic: TopicFields(identity: "press-1"))
         #expect(c.site == "s2" && c.line == "l2")
+    }
+
+    @Test func theSameEquipmentNameOnTwoSitesIsTwoPiecesOfEquipment() throws {
+        let a = try change(#"{"state": "red", "changed_at": "\#(Self.changedAt)", "source": "t"}"#)
+        let b = try change(#"{"state": "green", "changed_at": "\#(Self.changedAt)", "source": "t"}"#,
+                           topic: TopicFields(identity: "press-1", site: "s2", line: "l1"))
+        #expect(a.identity != b.identity)
+        #expect(EquipmentStateChange.newestPerEquipment([a, b]).map(\.state) == ["red", "green"])
     }
 
     @Test func unknownMembersAreIgnored() throws {

@@ -132,22 +132,31 @@ import Testing
         #expect(verdict(r, against: known) == .stale)
     }
 
-    // MARK: Machine event: key event_id, order received_time
+    // MARK: Machine event: key (machine, event_id), order received_time
 
-    @Test(arguments: ["machine", "line", "event_time", "duration_ms", "defect_count"])
+    @Test(arguments: ["line", "event_time", "duration_ms", "defect_count"])
     func machineEventBusinessFieldChangedIsAnUpdate(field: String) {
         let known = F.event("e1")
         var r = known
         r.receivedTime = Self.t0 + 1
         switch field {
-        case "machine": r.machine = "m2"
         case "line": r.line = "l2"
         case "event_time": r.eventTime = Self.t0 + 5
         case "duration_ms": r.durationMs += 1
         default: r.defectCount = 7
         }
-        #expect(r.key == "e1")
+        #expect(r.key == known.key)
         #expect(verdict(r, against: known) == .updated)
+    }
+
+    /// An event belongs to the machine whose topic stored it: the same event_id from another
+    /// machine is another event, never a version of this one.
+    @Test func machineEventOfAnotherMachineWithTheSameEventIDHasAnotherKey() {
+        let known = F.event("e1")
+        var other = known
+        other.machine = "m8"
+        #expect(other.key != known.key)
+        #expect(other.key == MachineEvent.Key(machine: "m8", eventID: "e1"))
     }
 
     @Test func machineEventSiteAndReceiptAreNotBusinessFieldsAndReceivedTimeIsTheOrder() {

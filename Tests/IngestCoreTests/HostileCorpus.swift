@@ -102,7 +102,7 @@ enum HostileCorpus {
             bytes(#"{"value": 1, "unit": "@"}"#, [0x07])
         },
         HostileCase("an escaped escape sequence as a metric", topic: sensor, reason: "control_character",
-                    #"{"value": 1, "metric": "\u001b[2J"}"#),
+                    #"{"values": {"\u001b[2J": 1}}"#),
         HostileCase("a bell in a worker's name", topic: equipment, reason: "control_character") { now in
             Array(#"{"state":"green","source":"tab1","worker":"w\u0007","changed_at":\#(now)}"#.utf8)
         },
@@ -130,18 +130,18 @@ enum HostileCorpus {
         // Wildcards and separators in fields that name topic levels
         HostileCase("'#' as the payload's device", topic: sensor, reason: "identity_mismatch", ##"{"device": "#", "value": 1}"##),
         HostileCase("'+' as the payload's battery", topic: battery, reason: "identity_mismatch", #"{"battery": "+", "soc": 50}"#),
-        HostileCase("'/' in a metric", topic: sensor, reason: "wildcard_character", #"{"metric": "a/b", "value": 1}"#),
+        HostileCase("'/' in a metric", topic: sensor, reason: "wildcard_character", #"{"values": {"a/b": 1}}"#),
         HostileCase("'+' in a values member", topic: sensor, reason: "wildcard_character", #"{"values": {"a+b": 1}}"#),
-        HostileCase("'#' as a battery's site", topic: battery, reason: "wildcard_character", ##"{"site": "#", "soc": 50}"##),
-        HostileCase("'/' in a machine event's line", topic: machine, reason: "wildcard_character") { now in
+        HostileCase("'#' as a battery's site (the topic's site is s1)", topic: battery, reason: "identity_mismatch", ##"{"site": "#", "soc": 50}"##),
+        HostileCase("'/' in a machine event's line (the topic's line is l1)", topic: machine, reason: "identity_mismatch") { now in
             Array(#"{"event_id":"e1","event_time":\#(now),"duration_ms":10,"line":"l1/../l2"}"#.utf8)
         },
-        HostileCase("'+' as an equipment's site", topic: equipment, reason: "wildcard_character") { now in
+        HostileCase("'+' as an equipment's site (the topic's site is s1)", topic: equipment, reason: "identity_mismatch") { now in
             Array(#"{"state":"green","source":"tab1","site":"+","changed_at":\#(now)}"#.utf8)
         },
 
         // Empty strings
-        HostileCase("an empty metric", topic: sensor, reason: "empty_string", #"{"metric": "", "value": 1}"#),
+        HostileCase("an empty metric", topic: sensor, reason: "empty_string", #"{"values": {"": 1}}"#),
         HostileCase("an empty state", topic: equipment, reason: "empty_string") { now in
             Array(#"{"state":"","source":"tab1","changed_at":\#(now)}"#.utf8)
         },

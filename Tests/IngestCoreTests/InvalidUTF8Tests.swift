@@ -22,7 +22,7 @@ import Testing
         Case(family: .sensor, topicWithIdentity: "p/s1/l1/sensor/@/temp", topicWithout: "q/s1/l1/sensor/temp",
              payload: #"{"device": "@", "value": 1, "unit": "%"}"#),
         Case(family: .battery, topicWithIdentity: "p/s1/battery/@/telemetry", topicWithout: "q/s1/battery",
-             payload: #"{"battery": "@", "soc": 50, "site": "%"}"#),
+             payload: #"{"battery": "@", "soc": 50, "note": "%"}"#),
         Case(family: .equipmentState, topicWithIdentity: "p/s1/l1/equipment/@/state", topicWithout: "q/s1/l1/equipment",
              payload: #"{"equipment": "@", "state": "green", "source": "%", "changed_at": \#(nowMs)}"#),
         Case(family: .machineEvent, topicWithIdentity: "p/s1/l1/machine/@/events", topicWithout: "q/s1/l1/machine",

@@ -90,9 +90,18 @@ import Testing
         #expect(try rejection(payload) == .missingField(field))
     }
 
-    @Test func payloadLineWinsOverTheTopic() throws {
-        #expect(try event(payload(#", "line": "l9""#)).line == "l9")
+    @Test(arguments: [("site", "s9", "s1"), ("line", "l9", "l1")])
+    func aPayloadSiteOrLineDisagreeingWithTheTopicIsAnIdentityMismatch(field: String, value: String, topic: String) throws {
+        let reason = try rejection(payload(#", "\#(field)": "\#(value)""#))
+        #expect(reason == .identityMismatch(field: field, payload: value, topic: topic))
+        #expect(reason?.code == "identity_mismatch")
+        #expect(try event(payload(#", "\#(field)": "\#(topic)""#)) == event(payload()))
         #expect(try event(payload(#", "line": null"#)).line == "l1")
+    }
+
+    @Test func withoutSiteAndLineLevelsThePayloadNamesThem() throws {
+        let e = try event(payload(#", "site": "s9", "line": "l9""#), topic: TopicFields(identity: "cnc-4"))
+        #expect(e.site == "s9" && e.line == "l9")
     }
 
     // MARK: Identity
@@ -111,6 +120,43 @@ import Testing
     @Test func withoutATopicLevelThePayloadNamesTheMachineOrItIsMissing() throws {
         #expect(try event(payload(#", "machine": "cnc-9""#), topic: TopicFields()).machine == "cnc-9")
         #expect(try rejection(payload(), topic: TopicFields()) == .missingField("machine"))
+    }
+
+    // MARK: received_time bounds
+
+    /// A received_time orders an event's versions: one far in the future would make every
+    /// later correction stale for good.
+    @Test func aReceivedTimeAfterTheReceiptPlusMaxFutureIsRefused() throws {
+        let reason = try rejection(payload(#", "received_time": "9999-12-31T23:59:59Z""#))
+        #expect(reason == .receivedTimeOutOfBounds(Timestamp(rfc3339: "9999-12-31T23:59:59Z")!, bound: Self.receivedAt + 900,
+                                                    limitSeconds: 900, early: false))
+        #expect(reason?.code == "received_time_out_of_bounds")
+        #expect(reason?.description.contains("validation.max_future") == true)
+    }
+
+    @Test func aReceivedTimeUpToMaxFutureAfterTheReceiptIsKept() throws {
+        let edge = Self.receivedAt + 900
+        #expect(try event(payload(#", "received_time": "\#(edge)""#)).receivedTime == edge)
+        #expect(try rejection(payload(#", "received_time": "\#(edge + 1)""#))?.code == "received_time_out_of_bounds")
+    }
+
+    @Test func aReceivedTimeBeforeTheEventTimeMinusMaxAgeIsRefused() throws {
+        let eventTime = Timestamp(rfc3339: Self.eventTime)!
+        let earliest = eventTime - Limits().maxAgeSeconds
+        #expect(try event(payload(#", "received_time": "\#(earliest)""#)).receivedTime == earliest)
+        let reason = try rejection(payload(#", "received_time": "\#(earliest - 1)""#))
+        #expect(reason == .receivedTimeOutOfBounds(earliest - 1, bound: earliest, limitSeconds: 604_800, early: true))
+        #expect(reason?.description.contains("validation.max_age") == true)
+    }
+
+    @Test func theReceivedTimeBoundsFollowTheValidationLimits() throws {
+        var limits = Limits()
+        limits.maxFutureSeconds = 10
+        let out = try MachineEventDecoder(limits: limits)
+            .decode(Array(payload(#", "received_time": "\#(Self.receivedAt + 11)""#).utf8), format: .json, fields: Self.topic,
+                    receivedAt: Self.receivedAt, limits: limits)
+            .output()
+        #expect(try out.onlyRejection()?.code == "received_time_out_of_bounds")
     }
 
     // MARK: Arrays: every event its own fate

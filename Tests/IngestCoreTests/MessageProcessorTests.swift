@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func validMessageYieldsReadingsAndNoDeadLetter() throws {
-        let r = try processor().process(message(#"[{"value": 1}, {"value": 2, "metric": "hum"}]"#), now: Self.now)
+        let r = try processor().process(message(#"[{"value": 1}, {"values": {"hum": 2}}]"#), now: Self.now)
         #expect(r.readings == [reading(1), reading(2, metric: "hum")])
         #expect(r.rejections.isEmpty)
         #expect(r.deadLetter == nil)

@@ -61,7 +61,7 @@ import Testing
         var p = machine()
         #expect(receive(message(sensor(1)), into: &p) == [.counted(family: "sensor", fate: .accepted, count: 1)])
         #expect(p.pendingCount == 1)
-        #expect(receive(message(#"[{"ts": "\#(Self.ts)", "value": 1, "metric": "a"}, {"ts": "\#(Self.ts)", "value": 2, "metric": "b"}]"#), into: &p)
+        #expect(receive(message(#"[{"ts": "\#(Self.ts)", "values": {"a": 1}}, {"ts": "\#(Self.ts)", "values": {"b": 2}}]"#), into: &p)
             == [.counted(family: "sensor", fate: .accepted, count: 2)])
         #expect(p.pendingCount == 3)
         let batch = try flushed(shutdown(&p))
@@ -94,7 +94,7 @@ import Testing
         _ = receive(message(sensor(1)), into: &p)
         _ = receive(message(sensor(2), after: 1), into: &p)
         _ = shutdown(&p)
-        _ = receive(message(#"{"ts": "\#(Self.ts)", "value": 1, "metric": "hum"}"#, after: 2), into: &p)
+        _ = receive(message(#"{"ts": "\#(Self.ts)", "values": {"hum": 1}}"#, after: 2), into: &p)
         let rows = try #require(try flushed(shutdown(&p)).tables.first as? Rows<SensorReading>)
         #expect(!rows.mayRepeatKeys)
     }
@@ -142,10 +142,10 @@ import Testing
 
     @Test func aMessageWithGoodAndBadRecordsCountsEachFateAndSendsOneDeadLetter() throws {
         var p = machine()
-        _ = receive(message(#"{"ts": "\#(Self.ts)", "value": 1, "metric": "a"}"#), into: &p)
+        _ = receive(message(#"{"ts": "\#(Self.ts)", "values": {"a": 1}}"#), into: &p)
         let actions = receive(message(#"""
-            [{"ts": "\#(Self.ts)", "value": 1, "metric": "a"}, {"ts": "\#(Self.ts)", "value": 5, "metric": "b"},
-             {"ts": "\#(Self.ts)", "value": "x"}, {"ts": "\#(Self.ts)", "metric": "c"}]
+            [{"ts": "\#(Self.ts)", "values": {"a": 1}}, {"ts": "\#(Self.ts)", "values": {"b": 5}},
+             {"ts": "\#(Self.ts)", "value": "x"}, {"ts": "\#(Self.ts)", "unit": "c"}]
             """#, after: 1), into: &p)
         #expect(actions.count == 5)
         #expect(Array(actions.prefix(4)) == [
@@ -250,7 +250,7 @@ import Testing
         var p = machine(batchSize: 3)
         #expect(receive(message(sensor(1)), into: &p).count == 1)
         #expect(receive(message(#"{"value": "x"}"#), into: &p).count == 2)    // a dead letter counts
-        let actions = receive(message(#"{"ts": "\#(Self.ts)", "value": 3, "metric": "hum"}"#), into: &p)
+        let actions = receive(message(#"{"ts": "\#(Self.ts)", "values": {"hum": 3}}"#), into: &p)
         #expect(actions.first == .counted(family: "sensor", fate: .accepted, count: 1))
         let batch = try flushed(actions)
         #expect(batch.count == 3)

@@ -50,7 +50,8 @@ import Testing
     }
 
     @Test func decodesAnArrayAsABatchInOrder() throws {
-        let out = try output(#"[{"value": 1, "metric": "a"}, {"value": 2, "metric": "b"}, {"value": 3, "metric": "c"}]"#)
+        let out = try output(#"[{"value": 1, "metric": "a"}, {"value": 2, "metric": "b"}, {"value": 3, "metric": "c"}]"#,
+                             topic: ["site": "s-topic", "line": "l-topic", "device": "d-topic"])
         #expect(out.rejections.isEmpty)
         #expect(out.readings == [reading(metric: "a", value: 1), reading(metric: "b", value: 2), reading(metric: "c", value: 3)])
     }
@@ -89,11 +90,30 @@ import Testing
 
     // MARK: Topic fields
 
-    @Test func topicFieldsFillMissingFieldsButPayloadFieldsWin() throws {
-        let out = try output(#"{"site": "s-payload", "value": 7}"#,
-                             topic: ["device": "d-topic", "metric": "m-topic", "site": "s-topic", "line": "l-topic", "unit": "u-topic"])
+    static let everyLevel = ["device": "d-topic", "metric": "m-topic", "site": "s-topic", "line": "l-topic", "unit": "u-topic"]
+
+    @Test func topicFieldsFillMissingFields() throws {
+        let out = try output(#"{"value": 7}"#, topic: Self.everyLevel)
         #expect(out.readings == [reading(device: "d-topic", metric: "m-topic", value: 7, unit: "u-topic",
-                                         site: "s-payload", line: "l-topic")])
+                                         site: "s-topic", line: "l-topic")])
+    }
+
+    /// Every level the route captures is the topic's, not only the device: a device the ACL
+    /// pins to site s-topic cannot move its readings to another site, line, metric or unit.
+    @Test(arguments: ["site", "line", "metric", "unit"])
+    func aPayloadLevelDisagreeingWithTheTopicIsAnIdentityMismatch(field: String) throws {
+        let out = try output(#"{"\#(field)": "other", "value": 7}"#, topic: Self.everyLevel)
+        #expect(out.readings.isEmpty)
+        let reason = try #require(out.rejections.first?.1)
+        #expect(reason == .identityMismatch(field: field, payload: "other", topic: "\(field.first!)-topic"))
+        #expect(reason.code == "identity_mismatch")
+    }
+
+    @Test func payloadLevelsAgreeingWithTheTopicAreAccepted() throws {
+        let out = try output(#"{"site": "s-topic", "line": "l-topic", "metric": "m-topic", "unit": "u-topic", "value": 7}"#,
+                             topic: Self.everyLevel)
+        #expect(out.rejections.isEmpty)
+        #expect(out.readings.count == 1)
     }
 
     // MARK: Identity: the topic's device level
@@ -134,9 +154,16 @@ import Testing
         #expect(out.readings == [reading(device: "d-payload", value: 7, site: nil, line: nil)])
     }
 
-    @Test func payloadMetricAndLineWinOverTheTopic() throws {
-        let out = try output(#"{"metric": "m-payload", "line": "l-payload", "unit": "K", "value": 7}"#)
-        #expect(out.readings == [reading(metric: "m-payload", value: 7, unit: "K", line: "l-payload")])
+    @Test func levelsTheRouteDoesNotCaptureComeFromThePayload() throws {
+        let out = try output(#"{"metric": "m-payload", "line": "l-payload", "site": "s-payload", "unit": "K", "value": 7}"#,
+                             topic: ["device": "d-topic"])
+        #expect(out.readings == [reading(metric: "m-payload", value: 7, unit: "K", site: "s-payload", line: "l-payload")])
+    }
+
+    @Test func aValuesRecordNamesItsOwnMetricsButNotItsSite() throws {
+        #expect(try output(#"{"values": {"a": 1, "b": 2}}"#).readings.map(\.metric) == ["a", "b"])
+        #expect(try output(#"{"site": "s9", "values": {"a": 1}}"#).rejections.first?.1
+                == .identityMismatch(field: "site", payload: "s9", topic: "s-topic"))
     }
 
     @Test func nullFieldsFallBackToTheTopic() throws {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import IngestRuntime
 import Mosquitto
 import PostgresClient
 import Testing
@@ -198,7 +199,9 @@ extension StackTests {
         let runs = try (0..<4).map { _ in try ChildProcess(TestStack.binary("ingestd"), ["migrate", "--config", config], label: "migrate") }
         for run in runs { #expect(run.waitForExit() == 0, "migrate failed:\n\(run.output)") }
         let versions = try PostgresConnection(dbURL).execute("SELECT version FROM ingestd_migrations ORDER BY version").rows.map { $0[0] ?? "" }
-        #expect(versions.count >= 9 && versions == (1...versions.count).map(String.init), "\(versions)")
+        // Every registered migration once, in order (the registry may skip a number another
+        // branch holds).
+        #expect(versions.count >= 9 && versions == Migration.all.map { String($0.version) }, "\(versions)")
         #expect(runs.filter { $0.output.contains("applied now: none") }.count == 3)
     }
 }

@@ -10,25 +10,31 @@
 public struct SeriesKey: Hashable, Sendable {
     public let family: Family
     public let site: String?
+    /// The line, for an equipment's state (site, line and equipment name one piece of
+    /// equipment); nil for the series of the other families.
+    public let line: String?
     public let device: String
     public let metric: String
     private let digest: Int
 
-    public init(family: Family, site: String?, device: String, metric: String) {
+    public init(family: Family, site: String?, line: String? = nil, device: String, metric: String) {
         self.family = family
         self.site = site
+        self.line = line
         self.device = device
         self.metric = metric
         var hasher = Hasher()
         hasher.combine(family)
         hasher.combine(site)
+        hasher.combine(line)
         hasher.combine(device)
         hasher.combine(metric)
         digest = hasher.finalize()
     }
 
     public static func == (a: SeriesKey, b: SeriesKey) -> Bool {
-        a.digest == b.digest && a.device == b.device && a.metric == b.metric && a.site == b.site && a.family == b.family
+        a.digest == b.digest && a.device == b.device && a.metric == b.metric && a.site == b.site && a.line == b.line
+            && a.family == b.family
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(digest) }

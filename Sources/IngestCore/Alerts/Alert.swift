@@ -1,12 +1,14 @@
 /// One alert: a rule met by a series (or a whole device), from `raisedAt` until `clearedAt`.
-/// Its identity is (rule, device, metric, raisedAt), and its times are reading times, so a
-/// replay of the same readings raises the same alert.
+/// Its identity is (rule, site, line, device, metric, raisedAt), and its times are reading
+/// times, so a replay of the same readings raises the same alert.
 public struct Alert: Sendable, Equatable {
     public var rule: String
     public var kind: String
     public var severity: AlertRule.Severity
     public var family: Family
     public var site: String?
+    /// An equipment's line (its identity is site, line and equipment); nil otherwise.
+    public var line: String?
     public var device: String
     /// "" for rules that watch a whole device.
     public var metric: String
@@ -29,14 +31,15 @@ public struct Alert: Sendable, Equatable {
     /// rule watches every metric.
     public var subject: String { eachMetric ? rule + "." + metric : rule }
 
-    public init(rule: String, kind: String, severity: AlertRule.Severity, family: Family, site: String?, device: String,
-                metric: String, value: Double?, threshold: Double?, raisedAt: Timestamp, clearedAt: Timestamp? = nil,
+    public init(rule: String, kind: String, severity: AlertRule.Severity, family: Family, site: String?, line: String? = nil,
+                device: String, metric: String, value: Double?, threshold: Double?, raisedAt: Timestamp, clearedAt: Timestamp? = nil,
                 clearValue: Double? = nil, detail: String) {
         self.rule = rule
         self.kind = kind
         self.severity = severity
         self.family = family
         self.site = site
+        self.line = line
         self.device = device
         self.metric = metric
         self.value = value
@@ -49,6 +52,9 @@ public struct Alert: Sendable, Equatable {
 
     public var isOpen: Bool { clearedAt == nil }
 
+    /// The series (or device) it belongs to, as the engine keys its tracks.
+    public var seriesKey: SeriesKey { SeriesKey(family: family, site: site, line: line, device: device, metric: metric) }
+
     /// The JSON published on `{prefix}alerts/…` (and retained on the active topic while open).
     public var json: String {
         var w = JSONWriter()
@@ -58,6 +64,7 @@ public struct Alert: Sendable, Equatable {
         w.field("severity", severity.rawValue)
         w.field("family", family.rawValue)
         w.field("site", site)
+        if let line { w.field("line", line) }
         w.field("device", device)
         if !metric.isEmpty { w.field("metric", metric) }
         w.field("value", value)

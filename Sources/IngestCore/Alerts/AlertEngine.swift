@@ -63,7 +63,9 @@ public struct AlertEngine: Sendable {
     public var families: Set<Family> { Set(rules.map(\.family)) }
 
     public var openAlerts: [Alert] {
-        openByTrack.keys.sorted().map { openByTrack[$0]! } + restored.values.sorted { ($0.rule, $0.device, $0.metric) < ($1.rule, $1.device, $1.metric) }
+        openByTrack.keys.sorted().map { openByTrack[$0]! } + restored.values.sorted {
+            ($0.rule, $0.site ?? "", $0.line ?? "", $0.device, $0.metric) < ($1.rule, $1.site ?? "", $1.line ?? "", $1.device, $1.metric)
+        }
     }
 
     // MARK: Restoring
@@ -73,7 +75,7 @@ public struct AlertEngine: Sendable {
     /// cleared at the next `advance`.
     public mutating func restore(open alerts: [Alert]) {
         for var alert in alerts {
-            let key = SeriesKey(family: alert.family, site: alert.site, device: alert.device, metric: alert.metric)
+            let key = alert.seriesKey
             guard let r = rules.firstIndex(where: { $0.name == alert.rule && $0.condition.kind == alert.kind }), rules[r].watches(key) else {
                 orphans.append(alert)
                 continue
@@ -94,7 +96,7 @@ public struct AlertEngine: Sendable {
     /// that never comes back.
     public mutating func restore(lastSeen: [(key: SeriesKey, time: Timestamp)]) {
         for (key, time) in lastSeen {
-            let device = SeriesKey(family: key.family, site: key.site, device: key.device, metric: "")
+            let device = SeriesKey(family: key.family, site: key.site, line: key.line, device: key.device, metric: "")
             for (r, rule) in rules.enumerated() {
                 guard case .stale = rule.condition, rule.watches(device) else { continue }
                 let t = deviceTrack(rule: r, key: device)
@@ -139,7 +141,8 @@ public struct AlertEngine: Sendable {
             if let route = routeOfRule[r], o.route >= 0, route != o.route { continue }  // < 0: restored, route unknown
             if rule.route != nil && routeOfRule[r] == nil { continue }  // its route is not configured
             if rule.condition.isDeviceWide {
-                found.append(deviceTrack(rule: r, key: SeriesKey(family: o.key.family, site: o.key.site, device: o.key.device, metric: "")))
+                found.append(deviceTrack(rule: r, key: SeriesKey(family: o.key.family, site: o.key.site, line: o.key.line,
+                                                                 device: o.key.device, metric: "")))
             } else {
                 var track = Track(rule: r, key: o.key)
                 if case .anomaly(let window, _, _, _) = rule.condition { track.stats = RollingStats(window: window) }
@@ -345,7 +348,7 @@ public struct AlertEngine: Sendable {
         let rule = rules[tracks[t].rule]
         let key = tracks[t].key
         var alert = Alert(rule: rule.name, kind: rule.condition.kind, severity: rule.severity, family: key.family, site: key.site,
-                          device: key.device, metric: key.metric, value: value, threshold: threshold, raisedAt: time, detail: detail)
+                          line: key.line, device: key.device, metric: key.metric, value: value, threshold: threshold, raisedAt: time, detail: detail)
         alert.eachMetric = rule.watchesEveryMetric
         setOpen(t, alert)
         events.append(AlertEvent(alert))

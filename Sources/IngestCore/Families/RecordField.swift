@@ -40,6 +40,18 @@ enum RecordField {
         }
     }
 
+    /// Any other level the route captures (`site`, `line`, a sensor's `metric` and `unit`):
+    /// the topic's, as the identity is. `value` holds the payload's member (nil when absent or
+    /// null) and becomes the topic's level when the route captures one; a payload member that
+    /// disagrees with it is refused (`identity_mismatch`): a device the broker ACL pins to
+    /// `plant/s1/l1/…` cannot move its records to another site or line.
+    static func topicLevel(_ key: String, _ value: inout String?, topic: String?) -> RejectReason? {
+        guard let topic else { return nil }
+        if let payload = value, payload != topic { return .identityMismatch(field: key, payload: payload, topic: topic) }
+        value = topic
+        return nil
+    }
+
     /// The record's identity: the topic's level wins; a payload field that disagrees with it
     /// is refused, so that a device cannot write as another from its own topic (which would
     /// defeat a per-device broker ACL).

@@ -28,6 +28,11 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     /// with U+FFFD in their place, so a level with U+FFFD is refused rather than stored.
     case invalidUTF8InTopic(field: String)
     case identityMismatch(field: String, payload: String, topic: String)
+    /// A payload `received_time` (a machine event's version order) outside its bounds: after
+    /// the receipt plus `validation.max_future` (`late` false), or before the event's
+    /// `event_time` minus `validation.max_age` (`late` true). Unbounded, one far-future stamp
+    /// would make every later correction of the event stale.
+    case receivedTimeOutOfBounds(Timestamp, bound: Timestamp, limitSeconds: Int64, early: Bool)
     case outOfRange(field: String, value: Double, range: ClosedRange<Double>)
     case unknownState(String, known: [String])
     case unknownEquipment(String)
@@ -57,6 +62,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .controlCharacter: "control_character"
         case .wildcardCharacter: "wildcard_character"
         case .identityMismatch: "identity_mismatch"
+        case .receivedTimeOutOfBounds: "received_time_out_of_bounds"
         case .outOfRange: "out_of_range"
         case .unknownState: "unknown_state"
         case .unknownEquipment: "unknown_equipment"
@@ -91,6 +97,10 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
             "the topic level that gives field '\(f)' is not valid UTF-8 (it arrived with U+FFFD in place of bytes); it is refused rather than stored"
         case let .identityMismatch(f, payload, topic):
             "field '\(f)' is '\(payload.clippedForReason)' but the topic says '\(topic.clippedForReason)'; a device may only publish as itself"
+        case let .receivedTimeOutOfBounds(ts, bound, limit, early):
+            early
+                ? "field 'received_time' is \(ts), before the event_time minus validation.max_age (\(limit) s): \(bound)"
+                : "field 'received_time' is \(ts), after the receipt plus validation.max_future (\(limit) s): \(bound)"
         case let .outOfRange(f, value, range):
             "field '\(f)' is \(value.shortText), outside \(range.lowerBound.shortText) to \(range.upperBound.shortText)"
         case let .unknownState(state, known): "state '\(state.clippedForReason)' is not one of \(known.joined(separator: ", "))"

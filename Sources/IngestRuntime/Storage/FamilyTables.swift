@@ -41,5 +41,6 @@ struct FamilyTables {
         BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events, ReaderViews.migration,
         DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration, LeastPrivilege.migration,
         SearchPathHardening.migration,
+        MachineEventMigrations.ownedByMachine, EquipmentStateMigrations.currentByIdentity,
     ]
 }

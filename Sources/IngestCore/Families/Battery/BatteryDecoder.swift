@@ -1,6 +1,7 @@
 /// Turns a battery payload into wide records: a JSON object or an array of them, with `ts`,
 /// `voltage`, `current`, `temperature`, `soc`, `soh`, `cycles`, `seq`; any other member is
-/// kept in `extra`. The topic's `battery` level is the record's identity.
+/// kept in `extra`. The topic's `battery` level is the record's identity; a `site` the route
+/// captures is the topic's too (a payload `site` that disagrees is `identity_mismatch`).
 public struct BatteryDecoder: FamilyCodec {
     public typealias Record = BatteryReading
     public static let identityField = "battery"
@@ -17,7 +18,7 @@ public struct BatteryDecoder: FamilyCodec {
     public func decodeRecord(_ members: [(String, JSONValue)], index: Int, fields: TopicFields, receivedAt: Timestamp,
                              into out: inout Decoded<BatteryReading>) {
         func fail(_ reason: RejectReason) { out.reject(index, reason) }
-        var r = BatteryReading(ts: receivedAt, battery: "", site: fields.site, receivedAt: receivedAt)
+        var r = BatteryReading(ts: receivedAt, battery: "", site: nil, receivedAt: receivedAt)
         var payloadBattery: String?
         var extra: [(String, JSONValue)] = []
         for (key, v) in members {
@@ -29,7 +30,7 @@ public struct BatteryDecoder: FamilyCodec {
                 }
             case "battery", "site":
                 switch RecordField.string(key, v) {
-                case .success(let s): if key == "battery" { payloadBattery = s } else { r.site = s ?? r.site }
+                case .success(let s): if key == "battery" { payloadBattery = s } else { r.site = s }
                 case .failure(let reason): return fail(reason)
                 }
             case "voltage", "current", "temperature", "soc", "soh":
@@ -58,6 +59,7 @@ public struct BatteryDecoder: FamilyCodec {
         case .success(nil): return fail(.missingField("battery"))
         case .failure(let reason): return fail(reason)
         }
+        if let reason = RecordField.topicLevel("site", &r.site, topic: fields.site) { return fail(reason) }
         if !extra.isEmpty {
             // PostgreSQL jsonb cannot hold NUL (\u0000) in a key or a string.
             if Self.containsNUL(.object(extra)) { return fail(.nulCharacter(field: "extra")) }

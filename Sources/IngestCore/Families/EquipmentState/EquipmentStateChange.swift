@@ -1,6 +1,7 @@
 /// One change of an equipment's magnet colour, set by a worker on a tablet (the source), at
 /// the tablet's clock. Natural key: (equipment, changed_at, source). Every change is history;
-/// the current state is the change that `supersedes` all others.
+/// the current state of each piece of equipment — (site, line, equipment), `identity` — is
+/// the change that `supersedes` all others.
 public struct EquipmentStateChange: FamilyRecord {
     public var equipment: String
     public var changedAt: Timestamp
@@ -27,13 +28,15 @@ public struct EquipmentStateChange: FamilyRecord {
 
     public static var family: Family { .equipmentState }
 
+    /// (site, line, equipment, changed_at, source): a change of `press1` of another site is
+    /// never a version of this one.
     public struct Key: Hashable, Sendable {
-        public var equipment: String
+        public var identity: Identity
         public var changedAt: Timestamp
         public var source: String
     }
 
-    public var key: Key { Key(equipment: equipment, changedAt: changedAt, source: source) }
+    public var key: Key { Key(identity: identity, changedAt: changedAt, source: source) }
 
     public struct Content: Equatable, Sendable {
         var state: String
@@ -51,16 +54,33 @@ public struct EquipmentStateChange: FamilyRecord {
         (changedAt, source, seq ?? -1) > (other.changedAt, other.source, other.seq ?? -1)
     }
 
-    /// Of several changes, the newest per equipment, in first-seen equipment order. On a tie
-    /// (the same change again, corrected) the later one wins, as in the history table.
+    /// One piece of equipment: the identity levels its route captures, (site, line,
+    /// equipment), a level absent as "" — the key of `equipment_state_current`
+    /// (`coalesce(site, '')`, `coalesce(line, '')`, equipment). `press1` of two sites is two.
+    public struct Identity: Hashable, Sendable {
+        public var site: String
+        public var line: String
+        public var equipment: String
+
+        public init(site: String?, line: String?, equipment: String) {
+            self.site = site ?? ""
+            self.line = line ?? ""
+            self.equipment = equipment
+        }
+    }
+
+    public var identity: Identity { Identity(site: site, line: line, equipment: equipment) }
+
+    /// Of several changes, the newest per equipment (`identity`), in first-seen order. On a
+    /// tie (the same change again, corrected) the later one wins, as in the history table.
     public static func newestPerEquipment(_ changes: [EquipmentStateChange]) -> [EquipmentStateChange] {
-        var position: [String: Int] = [:]
+        var position: [Identity: Int] = [:]
         var out: [EquipmentStateChange] = []
         for c in changes {
-            if let i = position[c.equipment] {
+            if let i = position[c.identity] {
                 if !out[i].supersedes(c) { out[i] = c }
             } else {
-                position[c.equipment] = out.count
+                position[c.identity] = out.count
                 out.append(c)
             }
         }

@@ -1,6 +1,8 @@
 /// Turns an equipment-state payload into changes: a JSON object (or an array of them) with
 /// `state`, `changed_at` (the tablet's clock), `worker`, `source` (the tablet) and `seq`.
-/// The topic's `equipment` level is the change's identity.
+/// The topic's `equipment` level is the change's identity, and the `site` and `line` the route
+/// captures are the topic's too (a payload member that disagrees is `identity_mismatch`):
+/// (site, line, equipment) names one piece of equipment.
 public struct EquipmentStateDecoder: FamilyCodec {
     public typealias Record = EquipmentStateChange
     public static let identityField = "equipment"
@@ -23,8 +25,8 @@ public struct EquipmentStateDecoder: FamilyCodec {
         var state: String?
         var worker: String?
         var seq: Int64?
-        var site = fields.site
-        var line = fields.line
+        var site: String?
+        var line: String?
         for (key, v) in members {
             switch key {
             case "changed_at":
@@ -40,8 +42,8 @@ public struct EquipmentStateDecoder: FamilyCodec {
                     case "source": source = s
                     case "state": state = s
                     case "worker": worker = s
-                    case "site": site = s ?? site
-                    default: line = s ?? line
+                    case "site": site = s
+                    default: line = s
                     }
                 case .failure(let reason): return fail(reason)
                 }
@@ -59,6 +61,10 @@ public struct EquipmentStateDecoder: FamilyCodec {
         case .failure(let reason): return fail(reason)
         }
         guard let equipment else { return fail(.missingField("equipment")) }
+        if let reason = RecordField.topicLevel("site", &site, topic: fields.site)
+            ?? RecordField.topicLevel("line", &line, topic: fields.line) {
+            return fail(reason)
+        }
         guard let state else { return fail(.missingField("state")) }
         guard let changedAt else { return fail(.missingField("changed_at")) }
         guard let source else { return fail(.missingField("source")) }

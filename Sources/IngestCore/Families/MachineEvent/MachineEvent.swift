@@ -1,6 +1,8 @@
-/// One cycle of a machine. Natural key: `event_id`. Versions of one event are ordered by
-/// `received_time` (the gateway's stamp, else ingestd's receipt): a later version with other
-/// business fields updates it, an earlier one is stale.
+/// One cycle of a machine. Natural key: (`machine`, `event_id`): an event belongs to the
+/// machine whose topic stored it, so a message on another machine's topic that carries the
+/// same event_id is another event and never touches this one. Versions of one event are
+/// ordered by `received_time` (the gateway's stamp, else ingestd's receipt): a later version
+/// with other business fields updates it, an earlier one is stale.
 public struct MachineEvent: FamilyRecord {
     public var eventID: String
     public var machine: String
@@ -28,11 +30,16 @@ public struct MachineEvent: FamilyRecord {
 
     public static var family: Family { .machineEvent }
 
-    public var key: String { eventID }
+    /// The table's primary key (machine, event_id).
+    public struct Key: Hashable, Sendable {
+        public var machine: String
+        public var eventID: String
+    }
+
+    public var key: Key { Key(machine: machine, eventID: eventID) }
 
     /// The business fields (the table's ON CONFLICT compares the same columns).
     public struct Content: Equatable, Sendable {
-        var machine: String
         var line: String?
         var eventTime: Timestamp
         var durationMs: Int64
@@ -40,7 +47,7 @@ public struct MachineEvent: FamilyRecord {
     }
 
     public var content: Content {
-        Content(machine: machine, line: line, eventTime: eventTime, durationMs: durationMs, defectCount: defectCount)
+        Content(line: line, eventTime: eventTime, durationMs: durationMs, defectCount: defectCount)
     }
 
     public var order: Timestamp { receivedTime }

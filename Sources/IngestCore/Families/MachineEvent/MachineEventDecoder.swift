@@ -1,7 +1,11 @@
 /// Turns a machine-event payload into events: one JSON object or an array of them, with
 /// `event_id`, `event_time`, `duration_ms`, `defect_count` (-1 = unknown, the default) and an
-/// optional `received_time` (the gateway's stamp; ingestd's receipt when absent). The topic's
-/// `machine` level is the event's identity. In an array every event gets its own fate.
+/// optional `received_time` (the gateway's stamp; ingestd's receipt when absent), bounded by
+/// the receipt plus `validation.max_future` and the event_time minus `validation.max_age`.
+/// The topic's `machine` level is the event's identity; the `site` and `line` the route
+/// captures are the topic's too (a payload member that disagrees is `identity_mismatch`).
+/// In an array every event gets its own
+/// fate.
 public struct MachineEventDecoder: FamilyCodec {
     public typealias Record = MachineEvent
     public static let identityField = "machine"
@@ -20,8 +24,8 @@ public struct MachineEventDecoder: FamilyCodec {
         func fail(_ reason: RejectReason) { out.reject(index, reason) }
         var eventID: String?
         var machine: String?
-        var site = fields.site
-        var line = fields.line
+        var site: String?
+        var line: String?
         var eventTime: Timestamp?
         var duration: Int64?
         var defects: Int64?
@@ -49,8 +53,8 @@ public struct MachineEventDecoder: FamilyCodec {
                 case .success(let s):
                     switch key {
                     case "machine": machine = s
-                    case "site": site = s ?? site
-                    default: line = s ?? line
+                    case "site": site = s
+                    default: line = s
                     }
                 case .failure(let reason): return fail(reason)
                 }
@@ -63,13 +67,32 @@ public struct MachineEventDecoder: FamilyCodec {
         case .failure(let reason): return fail(reason)
         }
         guard let machine else { return fail(.missingField("machine")) }
+        if let reason = RecordField.topicLevel("site", &site, topic: fields.site)
+            ?? RecordField.topicLevel("line", &line, topic: fields.line) {
+            return fail(reason)
+        }
         guard let eventID else { return fail(.missingField("event_id")) }
         guard let eventTime else { return fail(.missingField("event_time")) }
         guard let duration else { return fail(.missingField("duration_ms")) }
+        if let receivedTime, let reason = Self.checkReceivedTime(receivedTime, eventTime: eventTime, receivedAt: receivedAt,
+                                                                 limits: limits) {
+            return fail(reason)
+        }
         out.append(MachineEvent(eventID: eventID, machine: machine, site: site, line: line, eventTime: eventTime,
                                 durationMs: duration, defectCount: defects ?? -1, receivedTime: receivedTime ?? receivedAt,
                                 receivedAt: receivedAt),
                    index: index)
+    }
+
+    /// A payload's received_time orders the versions of its event, so it is bounded: not
+    /// after the receipt plus `max_future` (one far-future stamp would make every later
+    /// correction stale for good), not before the event_time minus `max_age`.
+    static func checkReceivedTime(_ t: Timestamp, eventTime: Timestamp, receivedAt: Timestamp, limits: Limits) -> RejectReason? {
+        let latest = receivedAt + limits.maxFutureSeconds
+        if t > latest { return .receivedTimeOutOfBounds(t, bound: latest, limitSeconds: limits.maxFutureSeconds, early: false) }
+        let earliest = eventTime - limits.maxAgeSeconds
+        if t < earliest { return .receivedTimeOutOfBounds(t, bound: earliest, limitSeconds: limits.maxAgeSeconds, early: true) }
+        return nil
     }
 
     public func validate(_ e: MachineEvent, now: Timestamp) -> RejectReason? {

@@ -1,7 +1,9 @@
 /// Turns a sensor payload into readings: a JSON object, an array of objects (a batch), or a
 /// bare number. Fields the payload leaves out come from the topic's named levels; the topic's
-/// `device` level is the reading's identity. A record may also carry `values: {metric:
-/// number, …}`, one reading per member.
+/// `device` level is the reading's identity, and every other level the route captures
+/// (`site`, `line`, `metric`, `unit`) is the topic's too: a payload member that disagrees is
+/// `identity_mismatch`. A record may also carry `values: {metric: number, …}`, one reading
+/// per member (its names are the metrics, whatever the topic's `metric` level says).
 public struct SensorDecoder: FamilyCodec {
     public typealias Record = SensorReading
     public typealias Output = Decoded<SensorReading>
@@ -29,14 +31,14 @@ public struct SensorDecoder: FamilyCodec {
                              receivedAt: Timestamp, into out: inout Output) {
         var ts: Timestamp?
         var device: String?
-        var metric = topicFields.metric
+        var metric: String?
         var value: Double?
         var values: [(String, JSONValue)]?
-        var unit = topicFields.unit
+        var unit: String?
         var quality: String?
         var seq: Int64?
-        var site = topicFields.site
-        var line = topicFields.line
+        var site: String?
+        var line: String?
 
         func fail(_ reason: RejectReason) { out.reject(index, reason) }
 
@@ -67,11 +69,11 @@ public struct SensorDecoder: FamilyCodec {
                 }
                 switch key {
                 case "device": device = s
-                case "metric": metric = s ?? metric
+                case "metric": metric = s
                 case "unit": unit = s
                 case "quality": quality = s
-                case "site": site = s ?? site
-                default: line = s ?? line
+                case "site": site = s
+                default: line = s
                 }
             case "seq":
                 switch RecordField.integer(key, v) {
@@ -88,6 +90,12 @@ public struct SensorDecoder: FamilyCodec {
         case .failure(let reason): return fail(reason)
         }
         guard let device = identity else { return fail(.missingField("device")) }
+        if let reason = RecordField.topicLevel("site", &site, topic: topicFields.site)
+            ?? RecordField.topicLevel("line", &line, topic: topicFields.line)
+            ?? RecordField.topicLevel("metric", &metric, topic: topicFields.metric)
+            ?? RecordField.topicLevel("unit", &unit, topic: topicFields.unit) {
+            return fail(reason)
+        }
         let timestamp = ts ?? receivedAt
         // A record is accepted or rejected whole: collect its readings before adding any.
         var readings: [SensorReading] = []

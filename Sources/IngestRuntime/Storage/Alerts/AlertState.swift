@@ -3,7 +3,7 @@ import PostgresClient
 
 /// What the alert engine knew before a restart, rebuilt from the database: the open alerts,
 /// when each device watched by a stale rule was last seen, and every equipment's current
-/// state. With it a restart neither raises an open alert again nor forgets one.
+/// state, each keyed on its site (and an equipment's line) as the engine keys them. With it a restart neither raises an open alert again nor forgets one.
 struct AlertState: Sendable {
     var open: [Alert] = []
     var lastSeen: [(key: SeriesKey, time: Timestamp)] = []
@@ -25,14 +25,14 @@ struct AlertState: Sendable {
         guard !rules.isEmpty else { return state }
         let open = try connection.execute("""
             SELECT rule, kind, severity, family, site, device, metric, value, threshold,
-                   (extract(epoch FROM raised_at) * 1000000)::int8, coalesce(detail, '')
-            FROM alerts WHERE cleared_at IS NULL ORDER BY raised_at, rule, device, metric
+                   (extract(epoch FROM raised_at) * 1000000)::int8, coalesce(detail, ''), line
+            FROM alerts WHERE cleared_at IS NULL ORDER BY raised_at, rule, site, line, device, metric
             """)
         for row in open.rows {
             guard let rule = row[0], let kind = row[1], let severity = row[2].flatMap(AlertRule.Severity.init(rawValue:)),
                   let family = row[3].flatMap(Family.init(rawValue:)), let device = row[5], let micros = row[9].flatMap({ Int64($0) })
             else { continue }
-            var alert = Alert(rule: rule, kind: kind, severity: severity, family: family, site: row[4], device: device,
+            var alert = Alert(rule: rule, kind: kind, severity: severity, family: family, site: row[4], line: row[11], device: device,
                               metric: row[6] ?? "", value: row[7].flatMap(Double.init), threshold: row[8].flatMap(Double.init),
                               raisedAt: Timestamp(microseconds: micros), detail: row[10] ?? "")
             alert.eachMetric = rules.first { $0.name == rule }?.watchesEveryMetric ?? false
@@ -45,26 +45,30 @@ struct AlertState: Sendable {
         let seconds = String(lookback(for: rules).components.seconds)
         for family in staleFamilies.sorted(by: { $0.rawValue < $1.rawValue }) {
             guard let (table, device, time) = Self.lastSeenSource(family) else { continue }
+            // An equipment is (site, line, equipment), as its observations key it; the other
+            // families' series have no line.
+            let line = family == .equipmentState ? "line" : "NULL::text"
             let rows = try connection.execute("""
-                SELECT site, \(device), (extract(epoch FROM max(\(time))) * 1000000)::int8 FROM \(table)
-                WHERE \(time) > now() - make_interval(secs => $1::float8) GROUP BY site, \(device)
+                SELECT site, \(device), (extract(epoch FROM max(\(time))) * 1000000)::int8, \(line) FROM \(table)
+                WHERE \(time) > now() - make_interval(secs => $1::float8) GROUP BY site, \(line), \(device)
                 """, [.text(seconds)]).rows
             for row in rows {
                 guard let id = row[1], let micros = row[2].flatMap({ Int64($0) }) else { continue }
-                state.lastSeen.append((SeriesKey(family: family, site: row[0], device: id, metric: ""), Timestamp(microseconds: micros)))
+                state.lastSeen.append((SeriesKey(family: family, site: row[0], line: row[3], device: id, metric: ""),
+                                       Timestamp(microseconds: micros)))
             }
         }
         if rules.contains(where: { $0.family == .equipmentState }) {
             let rows = try connection.execute("""
                 SELECT site, equipment, state, source, coalesce(seq, -1), (extract(epoch FROM changed_at) * 1000000)::int8,
-                       (extract(epoch FROM received_at) * 1000000)::int8
-                FROM equipment_state_current ORDER BY equipment
+                       (extract(epoch FROM received_at) * 1000000)::int8, line
+                FROM equipment_state_current ORDER BY site, line, equipment
                 """).rows
             for row in rows {
                 guard let equipment = row[1], let s = row[2], let source = row[3], let seq = row[4].flatMap({ Int64($0) }),
                       let changed = row[5].flatMap({ Int64($0) }), let received = row[6].flatMap({ Int64($0) }) else { continue }
                 state.currentStates.append(Observation(
-                    key: SeriesKey(family: .equipmentState, site: row[0], device: equipment, metric: ""),
+                    key: SeriesKey(family: .equipmentState, site: row[0], line: row[7], device: equipment, metric: ""),
                     time: Timestamp(microseconds: changed), receivedAt: Timestamp(microseconds: received), route: -1,
                     state: s, source: source, seq: seq))
             }

@@ -68,4 +68,42 @@ enum EquipmentStateMigrations {
             """#
         }
     }
+
+    /// Version 14: the current state is keyed on the identity levels the route captures,
+    /// (site, line, equipment), a level the route does not capture being NULL as before and
+    /// '' in the key — so `press1` of two sites is two rows, and a unique index on
+    /// expressions is what `ON CONFLICT` names. Every row stays (equipment was unique, so the
+    /// triple is too); `equipment_state_now` reads the same columns and stays as it is.
+    ///
+    /// The alerts' identity gains the site and line the same way: `alerts.line` (an
+    /// equipment's alerts from before take the line of its current state; NULL for series
+    /// without one), the primary key (rule, device, metric, raised_at) becomes a unique index
+    /// on (rule, site, line, device, metric, raised_at), and the one-open-alert index takes
+    /// the site and line too, so `press1` of two sites can each have its alert open.
+    /// `alerts_open` shows the line, as its last column.
+    static let currentByIdentity = Migration(version: 14, name: "equipment current state and open alerts keyed on site, line and equipment") { _, _ in
+        """
+        ALTER TABLE equipment_state_current DROP CONSTRAINT equipment_state_current_pkey;
+        CREATE UNIQUE INDEX equipment_state_current_identity_idx
+            ON equipment_state_current ((coalesce(site, '')), (coalesce(line, '')), equipment);
+
+        ALTER TABLE alerts ADD COLUMN line text;
+        -- An equipment's alerts from before name no line: take the line of its current state
+        -- (one row per equipment until now), so that they stay its alerts.
+        UPDATE alerts a SET line = c.line
+        FROM equipment_state_current c
+        WHERE a.family = 'equipment_state' AND a.device = c.equipment AND a.site IS NOT DISTINCT FROM c.site;
+        ALTER TABLE alerts DROP CONSTRAINT alerts_pkey;
+        CREATE UNIQUE INDEX alerts_identity_idx
+            ON alerts (rule, (coalesce(site, '')), (coalesce(line, '')), device, metric, raised_at);
+        DROP INDEX alerts_one_open_idx;
+        CREATE UNIQUE INDEX alerts_one_open_idx
+            ON alerts (rule, (coalesce(site, '')), (coalesce(line, '')), device, metric) WHERE cleared_at IS NULL;
+        CREATE OR REPLACE VIEW alerts_open AS
+        SELECT a.severity, a.rule, a.kind, a.family, a.site, a.device, a.metric, a.value, a.threshold,
+               a.raised_at, now() - a.raised_at AS open_for, a.detail, a.line
+        FROM alerts a WHERE a.cleared_at IS NULL
+        ORDER BY a.raised_at DESC;
+        """
+    }
 }

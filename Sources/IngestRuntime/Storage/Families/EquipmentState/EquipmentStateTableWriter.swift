@@ -2,20 +2,25 @@ import IngestCore
 import PostgresClient
 
 /// Writes equipment-state changes: every change into `equipment_state_history`, and the
-/// newest per equipment into `equipment_state_current` — last writer wins on changed_at, ties
+/// newest per piece of equipment — (site, line, equipment) — into `equipment_state_current`
+/// (the same name on two sites is two rows) — last writer wins on changed_at, ties
 /// broken by (source, seq), decided by the upsert itself so that two instances cannot race.
 /// The rows the upsert changed come back as effects: their retained state is published.
 struct EquipmentStateTableWriter: TableWriter {
+    /// The history's key is still (equipment, changed_at, source) (a unique key of a natively
+    /// partitioned table can hold no expression, and site and line may be NULL): a change of
+    /// the same name on another site or line never rewrites a row it collides with — it
+    /// keeps its current state, but not that one history row.
     static let historyInsert = """
         INSERT INTO equipment_state_history AS h
             (changed_at, equipment, source, state, worker, seq, site, line, received_at)
         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
                              $7::text[], $8::text[], $9::timestamptz[])
         ON CONFLICT (equipment, changed_at, source) DO UPDATE SET
-            state = EXCLUDED.state, worker = EXCLUDED.worker, seq = EXCLUDED.seq, site = EXCLUDED.site,
-            line = EXCLUDED.line, received_at = EXCLUDED.received_at
+            state = EXCLUDED.state, worker = EXCLUDED.worker, seq = EXCLUDED.seq, received_at = EXCLUDED.received_at
         WHERE (h.state, h.worker, h.seq) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.worker, EXCLUDED.seq)
           AND EXCLUDED.received_at >= h.received_at
+          AND (coalesce(h.site, ''), coalesce(h.line, '')) = (coalesce(EXCLUDED.site, ''), coalesce(EXCLUDED.line, ''))
         """
 
     /// `EquipmentStateChange.supersedes` in SQL (sources compared byte by byte, as Swift
@@ -26,7 +31,7 @@ struct EquipmentStateTableWriter: TableWriter {
             (changed_at, equipment, source, state, worker, seq, site, line, received_at)
         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
                              $7::text[], $8::text[], $9::timestamptz[])
-        ON CONFLICT (equipment) DO UPDATE SET
+        ON CONFLICT ((coalesce(site, '')), (coalesce(line, '')), equipment) DO UPDATE SET
             changed_at = EXCLUDED.changed_at, source = EXCLUDED.source, state = EXCLUDED.state,
             worker = EXCLUDED.worker, seq = EXCLUDED.seq, site = EXCLUDED.site, line = EXCLUDED.line,
             received_at = EXCLUDED.received_at
@@ -35,14 +40,16 @@ struct EquipmentStateTableWriter: TableWriter {
            OR ((EXCLUDED.changed_at, EXCLUDED.source, coalesce(EXCLUDED.seq, -1)) = (c.changed_at, c.source, coalesce(c.seq, -1))
                AND (EXCLUDED.state, EXCLUDED.worker) IS DISTINCT FROM (c.state, c.worker)
                AND EXCLUDED.received_at >= c.received_at)
-        RETURNING equipment
+        RETURNING coalesce(site, ''), coalesce(line, ''), equipment
         """
 
     func write(_ rows: Rows<EquipmentStateChange>, on connection: PostgresConnection) throws(PostgresError) -> [CommitEffect] {
         try connection.execute(Self.historyInsert, Self.arrays(rows.recordsWithUniqueKeys))
         let newest = EquipmentStateChange.newestPerEquipment(rows.records)
-        let changed = Set(try connection.execute(Self.currentUpsert, Self.arrays(newest)).rows.compactMap { $0[0] })
-        return newest.filter { changed.contains($0.equipment) }.map { .currentState($0) }
+        let changed = Set(try connection.execute(Self.currentUpsert, Self.arrays(newest)).rows.compactMap { row in
+            row[2].map { EquipmentStateChange.Identity(site: row[0], line: row[1], equipment: $0) }
+        })
+        return newest.filter { changed.contains($0.identity) }.map { .currentState($0) }
     }
 
     static func arrays(_ changes: [EquipmentStateChange]) -> [PostgresParameter] {
