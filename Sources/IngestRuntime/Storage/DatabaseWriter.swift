@@ -115,6 +115,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     private func run() {
         while let batches = queue.popAll(until: .now + .seconds(1)) {
             heartbeat?.beat()
+            if batches.isEmpty { probeIfIdle() }
             for batch in batches {
                 if settle(batch) { onSettled(batch.lastSequence) }
             }
@@ -125,6 +126,38 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         if given.batches > 0 {
             logger.critical("stopped before the database took everything: \(given.batches) batches (\(given.rows) rows, \(given.deadLetters) dead letters) were not written",
                             metadata: ["last_error": "\(given.lastError)"])
+        }
+    }
+
+    // MARK: Probing while idle
+
+    /// How long the writer may go without a word from the database before it asks: a
+    /// `SELECT 1` on its own connection (connecting if it has none), from its own thread.
+    /// With the idle wait of a second, `/readyz` turns within about 3 s of the database going
+    /// away, well inside the 10 s the README promises, while a busy writer never probes.
+    static let idleProbeInterval: Duration = .seconds(2)
+    /// The last commit, failure or probe.
+    private var lastContact = ContinuousClock.now
+    /// Whether the last probe failed, so that an outage is logged once, not every probe.
+    private var probeFailing = false
+
+    /// Probes the database when nothing was written for `idleProbeInterval`, so that readiness
+    /// follows the database while no message arrives. A failure is told to `Health` (and so
+    /// to `/readyz`) and drops the connection; the next probe connects again.
+    private func probeIfIdle() {
+        guard ContinuousClock.now - lastContact >= Self.idleProbeInterval, !pastStopDeadline else { return }
+        defer { lastContact = .now }
+        do {
+            try connectedWriter().connection.execute("SELECT 1")
+            health?.databaseReached()
+            if probeFailing { logger.notice("the database answers again") }
+            probeFailing = false
+        } catch {
+            connection = nil
+            writer = nil
+            health?.databaseFailed(Self.summary(error))
+            if !probeFailing { logger.warning("the database does not answer while idle; not ready until it does: \(error)") }
+            probeFailing = true
         }
     }
 
@@ -166,6 +199,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 try advance(&pending)
                 if failures > 0 { logger.notice("database write succeeded after \(failures) failed attempts") }
                 health?.databaseReached()
+                lastContact = .now
                 return true
             } catch {
                 // Not the data's fault: a new connection, the same batch. Whatever was committed
@@ -176,6 +210,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 writer = nil
                 abandoned.withLock { $0.lastError = "\(error)" }
                 health?.databaseFailed(Self.summary(error))
+                lastContact = .now
                 if error is UnstorableDeadLetter {
                     logger.critical("\(error); retrying in \(delay)",
                                     metadata: ["dead_letters": "\(pending.letters.map(\.letter.json))"])
