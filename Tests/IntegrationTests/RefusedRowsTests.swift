@@ -65,6 +65,9 @@ extension StackTests {
         #expect(matched == 2_500, "each bad reading a database_refused dead letter of its own message (topic, original payload); first: \(rows.first ?? [])")
         // The search ended, in one pass: its log line says how many writes it took.
         #expect(daemon.output.contains("the database refused 2500 of 5000 entries"), "\(daemon.output.suffix(3000))")
+        if let line = daemon.output.split(separator: "\n").first(where: { $0.contains("search_writes=") }) {
+            print("refusal search: \(line.split(separator: " ").filter { $0.hasPrefix("search_") }.joined(separator: " "))")
+        }
         #expect(daemon.process.isRunning)
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
     }

@@ -62,31 +62,31 @@ final class BatchWriter {
     /// Finds the entries of `batch` (rows and dead letters, not its alerts) that the database
     /// refuses for their data, after the whole batch was refused with `wholeRefused`: one
     /// transaction, each part the search tries under a savepoint (rolled back when refused),
-    /// one commit at the end — so a search of thousands of parts costs round trips, not
-    /// thousands of synchronous commits. `step` runs before every part (the writer's
+    /// one commit at the end — so a search of thousands of parts costs two round trips a
+    /// part, not thousands of synchronous commits. `step` runs before every part (the writer's
     /// heartbeat). Throws any error that is not a refusal; nothing is then committed.
     func searchRefusals(_ batch: Batch, wholeRefused: any Error, isRefusal: (any Error) -> Bool,
                         step: () -> Void) throws -> SearchOutcome {
         var outcome = SearchOutcome()
-        try connection.execute("BEGIN")
+        // One savepoint, always established: after a part is written it is released and set
+        // again in one round trip; after a refusal the rollback to it leaves it established.
+        try connection.execute("BEGIN; SAVEPOINT refusal_search")
         do {
             outcome.refused = try RefusalSearch.run(batch, write: { part in
                 step()
                 outcome.steps += 1
-                try connection.execute("SAVEPOINT refusal_search")
                 do throws(PostgresError) {
                     var effects: [CommitEffect] = []
                     for rows in part.tables { effects += try searchTables.write(rows, on: connection) }
                     if !part.deadLetters.isEmpty {
                         try connection.execute(Self.deadLetterInsert, BatchEncoding.deadLetterArrays(part.deadLetters))
                     }
-                    try connection.execute("RELEASE SAVEPOINT refusal_search")
+                    try connection.execute("RELEASE SAVEPOINT refusal_search; SAVEPOINT refusal_search")
                     outcome.written.append((part, effects))
                 } catch {
                     if connection.isHealthy {
-                        // Released too, so that refused parts do not leave thousands of nested savepoints.
                         do throws(PostgresError) {
-                            try connection.execute("ROLLBACK TO SAVEPOINT refusal_search; RELEASE SAVEPOINT refusal_search")
+                            try connection.execute("ROLLBACK TO SAVEPOINT refusal_search")
                         } catch {
                             throw SavepointLost(error: error)
                         }

@@ -265,13 +265,28 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         let w = try connectedWriter()
         let start = ContinuousClock.now
         let entries = Batch(tables: batch.tables, deadLetters: batch.deadLetters, lastSequence: batch.lastSequence)
-        let outcome = try w.searchRefusals(entries, wholeRefused: wholeRefused, isRefusal: isRefusal,
+        var outcome: BatchWriter.SearchOutcome
+        do {
+            outcome = try w.searchRefusals(entries, wholeRefused: wholeRefused, isRefusal: isRefusal,
                                            step: { [heartbeat] in heartbeat?.beat() })
+        } catch where isRefusal(error) {
+            // Only the search's own COMMIT can be refused (a DBA's deferred constraint): then
+            // each part is its own transaction, as slow as it is sure.
+            logger.warning("the database refused the refusal search's commit; searching again, a transaction per part: \(Self.summary(error))")
+            outcome = BatchWriter.SearchOutcome()
+            outcome.refused = try RefusalSearch.run(entries, write: { part in
+                heartbeat?.beat()
+                outcome.steps += 1
+                try write(part)
+            }, isRefusal: isRefusal, wholeRefused: wholeRefused)
+        }
         let elapsed = start.duration(to: .now)
         let written = outcome.written
-        committed(Batch(tables: written.flatMap(\.part.tables), deadLetters: written.flatMap(\.part.deadLetters),
-                        lastSequence: batch.lastSequence),
-                  effects: written.flatMap(\.effects), elapsed: elapsed)
+        if !written.isEmpty {
+            committed(Batch(tables: written.flatMap(\.part.tables), deadLetters: written.flatMap(\.part.deadLetters),
+                            lastSequence: batch.lastSequence),
+                      effects: written.flatMap(\.effects), elapsed: elapsed)
+        }
         let refused = outcome.refused
         // The whole batch was refused, so its alert changes were not written; the search
         // writes no alerts (`Batch.split`, `Batch.entries`).
