@@ -8,12 +8,14 @@ import Testing
 /// reading becomes a dead letter of the message it came in.
 extension StackTests {
 @Suite struct RefusedRowsTests {
-    @Test("a CHECK refusing every second reading of a 5,000-reading batch: every good one stored, every bad one a dead letter with its topic and original payload, /healthz 200 throughout, the search ends")
-    func everySecondReadingOfALargeBatchRefusedIsFoundFastWithItsOrigin() throws {
+    // Both layouts: hypertables (where the server has TimescaleDB) and native partitions.
+    @Test("a CHECK refusing every second reading of a 5,000-reading batch: every good one stored, every bad one a dead letter with its topic and original payload, /healthz 200 throughout, the search ends",
+          arguments: ["auto", "partitions"])
+    func everySecondReadingOfALargeBatchRefusedIsFoundFastWithItsOrigin(engine: String) throws {
         let root = TestStack.uniqueTopicRoot("refusedhalf")
         let dbURL = try TestStack.freshDatabase("refusedhalf")
         // One batch: it is written when it holds 5,000 rows, long before it is 30 s old.
-        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerExtra: ["batch_size: 5000", "max_age: 30s"])
+        let config = try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, engine: engine, writerExtra: ["batch_size: 5000", "max_age: 30s"])
         try TestStack.migrate(config: config)
         try PostgresConnection(dbURL).execute("ALTER TABLE sensor_readings ADD CONSTRAINT dba_even_values CHECK (value::bigint % 2 = 0)")
         // Under a 2 s watchdog /healthz calls the writer stuck after 2 s without a beat: a
