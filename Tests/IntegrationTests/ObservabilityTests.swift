@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Testing
 
 /// The HTTP endpoint and the logs, against a real broker and database: what an operator sees.
@@ -129,6 +130,36 @@ extension StackTests {
         // Back: ready again, and everything sent during the outage is stored.
         #expect(waitForHTTP("\(endpoint)/readyz", status: 200, timeout: 90)?.status == 200, "\(daemon.output.suffix(2000))")
         #expect(TestStack.waitForCount(dbURL, "SELECT count(*) FROM sensor_readings", atLeast: sent) == sent)
+        #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
+    }
+
+    @Test("/readyz turns 503 while the database is stopped even when no message arrives, and 200 once it is back")
+    func readinessFollowsTheDatabaseWhileIdle() throws {
+        let root = TestStack.uniqueTopicRoot("readyidle")
+        let dbURL = try TestStack.freshDatabase("readyidle")
+        let daemon = try TestStack.startIngestd(config: try TestStack.writeConfig(topicRoot: root, databaseURL: dbURL, writerRetry: "200ms"))
+        let endpoint = try waitForEndpoint(daemon)
+        #expect(waitForHTTP("\(endpoint)/readyz", status: 200, timeout: 20)?.status == 200)
+        // Not one message: only the writer's idle probe can notice. The outage outlasts the
+        // 10 s the README promises; the poll below ends when /readyz says 503 or the database
+        // is back, whichever comes first, and the outcome is what is asserted.
+        let log = try TestStack.restartInBackground("postgres", downSeconds: 20)
+        let down = Date().addingTimeInterval(30)
+        while (try? PostgresConnection(dbURL)) != nil && Date() < down { usleep(100_000) }
+        #expect((try? PostgresConnection(dbURL)) == nil, "PostgreSQL did not go down: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        var notReady: (status: Int, body: String)?
+        for _ in 0..<100 {
+            if let answer = httpGet("\(endpoint)/readyz"), answer.status == 503 {
+                notReady = answer
+                break
+            }
+            if (try? PostgresConnection(dbURL)) != nil { break }  // back before /readyz said a word
+            usleep(100_000)
+        }
+        let answer = try #require(notReady, "/readyz never said not ready while the database was stopped and no message came:\n\(daemon.output.suffix(2000))")
+        #expect(answer.body.contains("database failing:"), "\(answer.body)")
+        #expect(httpGet("\(endpoint)/healthz")?.status == 200, "alive, only not ready")
+        #expect(waitForHTTP("\(endpoint)/readyz", status: 200, timeout: 90)?.status == 200, "\(daemon.output.suffix(2000))")
         #expect(daemon.terminate() == 0, "ingestd did not stop cleanly:\n\(daemon.output.suffix(3000))")
     }
 

@@ -83,7 +83,8 @@ enum TestStack {
     /// The journal lives beside it, in `journal/`: a restart on the same config replays it.
     static func writeConfig(topicRoot: String, databaseURL: String, engine: String = "auto", method: String = "copy",
                             writerRetry: String = "500ms", mqttURL url: String? = nil,
-                            mqttExtra: [String] = [], journalExtra: [String] = [], httpListen: String = "127.0.0.1:0",
+                            mqttExtra: [String] = [], journalExtra: [String] = [], writerExtra: [String] = [],
+                            httpListen: String = "127.0.0.1:0",
                             extra: String = "") throws -> String {
         guard let mqtt = url ?? mqttURL else { throw NotConfigured() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingestd-it-\(topicRoot)")
@@ -100,6 +101,7 @@ enum TestStack {
         writer:
           method: \(method)
           retry_min: \(writerRetry)
+        \(writerExtra.map { "  " + $0 }.joined(separator: "\n"))
         publish:
           prefix: \(topicRoot)/ingestd/
         http:

@@ -59,6 +59,17 @@ public struct Batch: Sendable, Equatable {
                 Batch(tables: second, deadLetters: Array(deadLetters[letters...]), lastSequence: lastSequence))
     }
 
+    /// Each entry alone (rows in table order, then dead letters), without alerts and summaries.
+    public var entries: [Batch] {
+        var out: [Batch] = []
+        out.reserveCapacity(count)
+        for t in tables {
+            for i in 0..<t.count { out.append(Batch(tables: [t.single(at: i)], lastSequence: lastSequence)) }
+        }
+        for letter in deadLetters { out.append(Batch(deadLetters: [letter], lastSequence: lastSequence)) }
+        return out
+    }
+
     public static func == (a: Batch, b: Batch) -> Bool {
         a.deadLetters == b.deadLetters && a.lastSequence == b.lastSequence && a.alerts == b.alerts && a.aggregates == b.aggregates
             && a.tables.count == b.tables.count

@@ -5,8 +5,13 @@ public protocol TableRows: Sendable {
     var count: Int { get }
     /// The first `n` rows and the rest.
     func split(at n: Int) -> (any TableRows, any TableRows)
+    /// Row `i` alone.
+    func single(at i: Int) -> any TableRows
     /// Row `i` as JSON text, for a dead letter when the database refuses it.
     func json(at i: Int) -> String
+    /// The message row `i` came from, when the pipeline recorded it (for a dead letter of
+    /// the row that keeps the message's topic and payload).
+    func origin(at i: Int) -> RecordOrigin?
     /// The receipt time of row `i`.
     func receivedAt(at i: Int) -> Timestamp
     /// The device's own time of row `i` (`FamilyRecord.deviceTime`).
@@ -20,18 +25,37 @@ public protocol TableRows: Sendable {
 public struct Rows<Record: FamilyRecord & JSONDescribable>: TableRows, Equatable {
     public var records: [Record]
     public var mayRepeatKeys: Bool
+    /// The message of each record, parallel to `records`; empty when nobody recorded them
+    /// (rows made by hand, in tests). Append with `append(_:from:)` to keep them parallel.
+    public var origins: [RecordOrigin]
 
-    public init(_ records: [Record] = [], mayRepeatKeys: Bool = false) {
+    public init(_ records: [Record] = [], mayRepeatKeys: Bool = false, origins: [RecordOrigin] = []) {
+        precondition(origins.isEmpty || origins.count == records.count, "Rows: one origin per record, or none")
         self.records = records
         self.mayRepeatKeys = mayRepeatKeys
+        self.origins = origins
+    }
+
+    /// Adds a record with the message it came from.
+    public mutating func append(_ record: Record, from origin: RecordOrigin) {
+        records.append(record)
+        origins.append(origin)
     }
 
     public var family: Family { Record.family }
     public var count: Int { records.count }
 
     public func split(at n: Int) -> (any TableRows, any TableRows) {
-        (Rows(Array(records[..<n]), mayRepeatKeys: mayRepeatKeys), Rows(Array(records[n...]), mayRepeatKeys: mayRepeatKeys))
+        let hasOrigins = !origins.isEmpty
+        return (Rows(Array(records[..<n]), mayRepeatKeys: mayRepeatKeys, origins: hasOrigins ? Array(origins[..<n]) : []),
+                Rows(Array(records[n...]), mayRepeatKeys: mayRepeatKeys, origins: hasOrigins ? Array(origins[n...]) : []))
     }
+
+    public func single(at i: Int) -> any TableRows {
+        Rows([records[i]], mayRepeatKeys: mayRepeatKeys, origins: origins.isEmpty ? [] : [origins[i]])
+    }
+
+    public func origin(at i: Int) -> RecordOrigin? { origins.isEmpty ? nil : origins[i] }
 
     public func json(at i: Int) -> String { records[i].json }
     public func receivedAt(at i: Int) -> Timestamp { records[i].receivedAt }

@@ -49,15 +49,16 @@ final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Recor
                  actions: inout [PipelineAction], deadLetters: inout [DeadLetter], observations: inout [Observation]) -> Int {
         let result = codec.evaluate(message, format: route.format, fields: fields, now: now, limits: limits)
         var accepted = 0, duplicate = 0, updated = 0, stale = 0
+        let origin = RecordOrigin(message)
         for record in result.records {
             switch dedup.observe(record) {
             case .new:
                 accepted += 1
-                pending.records.append(record)
+                pending.append(record, from: origin)
                 if observing { record.observe(route: routeIndex, into: &observations) }
             case .updated:
                 updated += 1
-                pending.records.append(record)
+                pending.append(record, from: origin)
                 pending.mayRepeatKeys = true
             case .duplicate:
                 duplicate += 1
@@ -91,6 +92,7 @@ final class FamilyLane<Codec: FamilyCodec>: FamilyLaneProtocol where Codec.Recor
         let rows = pending
         pending = Rows()
         pending.records.reserveCapacity(rows.count)
+        pending.origins.reserveCapacity(rows.count)
         return rows
     }
 }

@@ -8,8 +8,16 @@ import Glibc
 /// its PUBACK goes out, and the pipeline reads it back from there. A killed process loses
 /// nothing (the page cache keeps what was written); `fsync` bounds what a power cut takes.
 /// The checkpoint moves when a batch commits; segments wholly settled are deleted; at
-/// start-up what lies past the checkpoint is replayed first. A torn or damaged record is
-/// cut, with everything after it in its segment, and reported, never replayed.
+/// start-up what lies past the checkpoint is replayed first. A torn or damaged record costs
+/// that record only (`JournalScan`): its bytes are set aside in `damaged/` beside the
+/// segments, counted and logged, and the records after it are replayed.
+///
+/// Every system call goes through `syscall(_:on:_:)`. A failed `fdatasync`, `pwrite` or
+/// `fsync` is never taken for durable: the journal stops taking messages (`put` returns
+/// false, so ingress drops the connection without acknowledging: the broker keeps them),
+/// says so in the log and through `Options.onFailure` (`/readyz`), and stays so until
+/// ingestd restarts, since after a failed writeback the kernel reports the error once and
+/// may have dropped the pages: a later fsync that succeeds proves nothing about them.
 ///
 /// One thread puts (libmosquitto's), one takes (the pipeline), one settles (the writer).
 ///
@@ -22,15 +30,26 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         public var sync: IngestConfig.Journal.Sync = .interval(.seconds(1))
         /// At most this many messages per `take`: the pipeline's memory stays bounded.
         public var takeLimit = 4_096
+        /// Told once, with the reason, when the journal stops taking messages after a failed
+        /// write or sync.
+        public var onFailure: @Sendable (String) -> Void = { _ in }
+        /// The calls that make bytes durable (a test makes one fail).
+        var io = JournalSyscalls.system
 
         public init(directory: String) { self.directory = directory }
     }
 
-    /// What `open` found: replayed messages and cut tails.
+    /// What `open` found: replayed messages and damaged records.
     public struct Recovery: Sendable, Equatable {
         public var segments = 0
         public var replay = 0
+        /// One line per damaged byte range: where, why, where its bytes were set aside.
         public var cutRecords: [String] = []
+        /// Damaged ranges and their bytes, set aside and skipped.
+        public var damagedRanges = 0
+        public var damagedBytes = 0
+        /// Files under `damaged/` holding those bytes.
+        public var setAside: [String] = []
     }
 
     let options: Options
@@ -57,6 +76,13 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
     /// Wakes the sync thread to stop.
     private let syncWake: ConditionLock.Condition
     private var stopSyncing = false
+    /// The failed call that stopped the journal taking messages; nil while it writes.
+    private var failed: SyscallError?
+    /// A segment that could not be mapped for reading, logged once until it maps.
+    private var unmappable: String?
+
+    /// Why the journal stopped taking messages, or nil.
+    public var failure: String? { lock.withLock { failed.map { "\($0)" } } }
 
     public let recovery: Recovery
     public let resume: (sequence: UInt64, receivedAt: Timestamp)
@@ -79,7 +105,7 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
             Glibc.close(lockFD)
             throw JournalError(dir, "another ingestd is using this journal; give each instance its own journal.path")
         }
-        checkpoint = try JournalCheckpoint(directory: dir)
+        checkpoint = try JournalCheckpoint(directory: dir, io: options.io)
         let settled = checkpoint.read() ?? 0
         settledThrough = settled
 
@@ -87,39 +113,33 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         var lastSequence = settled
         var lastReceived = Int64(0)
         for (index, path) in try Self.segmentFiles(in: dir) {
-            let segment = try JournalSegment.open(path: path, index: index)
-            var offset = 0
-            var count = 0
-            scan: while true {
-                switch JournalRecord.read(segment.bytes, at: offset) {
-                case .end:
-                    break scan
-                case .record(let header, let next):
-                    if header.sequence <= lastSequence && header.sequence > settled {
-                        recovery.cutRecords.append("\(path) at byte \(offset): sequence \(header.sequence) does not follow \(lastSequence)")
-                        break scan
-                    }
-                    segment.sequences = (segment.sequences?.lowerBound ?? header.sequence)...header.sequence
-                    lastSequence = max(lastSequence, header.sequence)
-                    lastReceived = max(lastReceived, header.receivedAt)
-                    if header.sequence > settled { count += 1 }
-                    offset = next
-                case .corrupt(let why):
-                    recovery.cutRecords.append("\(path) at byte \(offset): \(why); the rest of the segment (\(segment.capacity - offset) bytes) is not replayed")
-                    break scan
-                }
+            let segment = try JournalSegment.open(path: path, index: index, io: options.io)
+            let scan = JournalScan(segment.bytes, settled: settled, after: lastSequence, lastReceivedAt: lastReceived)
+            var allSetAside = true
+            for d in scan.damage {
+                let kept = Self.setAside(segment, d.range, in: dir, logger: logger)
+                if let kept { recovery.setAside.append(kept) } else { allSetAside = false }
+                recovery.damagedRanges += 1
+                recovery.damagedBytes += d.range.count
+                recovery.cutRecords.append("\(path) at byte \(d.range.lowerBound): \(d.why); \(d.range.count) bytes "
+                                           + (kept.map { "set aside in \($0)" } ?? "not set aside (see the error before)")
+                                           + (d.range.upperBound < scan.end ? ", the records after them are replayed" : ""))
+                if d.range.upperBound <= scan.end { segment.skips[d.range.lowerBound] = d.range.upperBound }
             }
-            segment.end = offset
-            segment.synced = offset
+            segment.sequences = scan.sequences
+            lastSequence = scan.lastSequence
+            lastReceived = scan.lastReceivedAt
+            segment.end = scan.end
+            segment.synced = scan.end
             segment.skipThrough = settled
             nextIndex = max(nextIndex, index + 1)
-            if count == 0 {
+            if scan.unsettled == 0 && allSetAside {
                 segment.delete()
                 continue
             }
             segment.unmap()
             recovery.segments += 1
-            recovery.replay += count
+            recovery.replay += scan.unsettled
             segments.append(segment)
             totalBytes += segment.capacity
         }
@@ -128,6 +148,10 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         resume = (lastSequence + 1, Timestamp(microseconds: lastReceived))
         reading = segments.first
         for cut in recovery.cutRecords { logger.error("journal: cut a torn or damaged record: \(cut)") }
+        if recovery.damagedRanges > 0 {
+            logger.error("journal: \(recovery.damagedRanges) damaged records (\(recovery.damagedBytes) bytes) set aside and skipped",
+                         metadata: ["damaged_dir": "\(dir)/damaged"])
+        }
         if case .interval(let every) = options.sync {
             syncer = WorkerThread(name: "ingestd-journal-sync") { [self] in syncLoop(every: every) }
         }
@@ -151,9 +175,30 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         return found.sorted { $0.0 < $1.0 }
     }
 
+    /// Copies a damaged range to `<journal>/damaged/<segment>-<offset>.bin`, synced; the
+    /// file's path, or nil (logged) when it cannot be written.
+    private static func setAside(_ segment: JournalSegment, _ range: Range<Int>, in dir: String, logger: Logger) -> String? {
+        let folder = dir + "/damaged"
+        let name = JournalSegment.name(segment.index).dropLast(JournalSegment.suffix.count)
+        let path = "\(folder)/\(name)-\(range.lowerBound).bin"
+        do {
+            if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw SyscallError(call: "mkdir", path: folder, errno: errno) }
+            let fd = try syscall("open", on: path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+            defer { Glibc.close(fd) }
+            try pwriteAll(.system, fd, UnsafeRawBufferPointer(rebasing: segment.bytes[range]), at: 0, path: path)
+            try syscall("fsync", on: path) { fsync(fd) }
+            return path
+        } catch {
+            logger.error("journal: cannot set aside damaged bytes: \(error)")
+            return nil
+        }
+    }
+
     // MARK: Intake (libmosquitto's thread)
 
     func put(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, size: Int, receivedAt: Timestamp, sequence: UInt64) -> Bool {
+        // After a failed write or sync nothing is taken: refused, the message stays at the broker.
+        if lock.withLock({ failed != nil }) { return false }
         let need = JournalRecord.length(topic: topic.count, payload: payload.count)
         var segment: JournalSegment
         if let w = writing, w.end + need <= w.capacity {
@@ -164,6 +209,16 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         }
         let end = JournalRecord.write(into: segment.base!, at: segment.end, sequence: sequence, receivedAt: receivedAt.microseconds,
                                       topic: topic, payload: payload, size: size)
+        if case .always = options.sync {
+            // Durable before it is readable or acknowledged; on failure it is neither.
+            do { try segment.sync(upTo: end) } catch {
+                // Refused: a restart must not replay it from the file either (the broker
+                // delivers it again), so its length word goes back to 0, the end.
+                segment.base!.storeBytes(of: UInt64(0), toByteOffset: segment.end, as: UInt64.self)
+                fail(error)
+                return false
+            }
+        }
         lock.lock()
         if intakeClosed {
             lock.unlock()
@@ -174,8 +229,21 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         lastAppended = sequence
         if readerWaiting { readable.signal() }
         lock.unlock()
-        if case .always = options.sync { segment.sync(upTo: end) }
         return true
+    }
+
+    /// Stops taking messages for good (this run): the first failure is logged and told.
+    private func fail(_ error: SyscallError) {
+        let first = lock.withLock { () -> Bool in
+            guard failed == nil else { return false }
+            failed = error
+            roomy.broadcast()
+            return true
+        }
+        guard first else { return }
+        let reason = "\(error); not acknowledging messages (they stay at the broker) until ingestd restarts on a journal that can write"
+        logger.critical("journal: \(reason)", metadata: ["path": "\(options.directory)"])
+        options.onFailure("journal: \(reason)")
     }
 
     /// Seals the segment being written and starts a new one, waiting while the journal is at
@@ -188,7 +256,7 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         if let w = writing, w !== reading { w.unmap() }
         writing = nil
         while true {
-            if intakeClosed {
+            if intakeClosed || failed != nil {
                 lock.unlock()
                 return nil
             }
@@ -204,8 +272,11 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
             let index = nextIndex
             lock.unlock()
             do {
-                let segment = try JournalSegment.create(directory: options.directory, index: index, capacity: capacity)
-                syncDirectory()
+                let segment = try JournalSegment.create(directory: options.directory, index: index, capacity: capacity, io: options.io)
+                do { try syncDirectory() } catch {
+                    fail(error)
+                    return nil
+                }
                 lock.lock()
                 nextIndex = index + 1
                 segments.append(segment)
@@ -274,11 +345,19 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
             }
         }
         do { try segment.map() } catch {
-            // Unreadable: skip the segment rather than stop ingesting; its messages stay on disk.
-            logger.error("journal: \(error); its messages are skipped")
-            readOffset = segment.end
+            // Unreadable for now: its messages are not skipped (they were acknowledged) and
+            // the segment is not deleted (the reader never passed it); tried again next time.
+            if unmappable != segment.path {
+                unmappable = segment.path
+                logger.error("journal: \(error); reading waits until it maps, the segment is kept")
+            }
+            _ = readable.wait(until: min(deadline ?? .now + .seconds(1), .now + .seconds(1)))
             lock.unlock()
             return []
+        }
+        if unmappable == segment.path {
+            unmappable = nil
+            logger.notice("journal: \(segment.path) maps again; reading on")
         }
         let from = readOffset
         lock.unlock()
@@ -288,6 +367,10 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         let bytes = UnsafeRawBufferPointer(rebasing: segment.bytes[..<available])
         var offset = from
         while offset < available && messages.count < options.takeLimit {
+            if !segment.skips.isEmpty, let past = segment.skips[offset] {
+                offset = past  // damaged bytes found at start-up, set aside
+                continue
+            }
             guard case .record(let h, let next) = JournalRecord.read(bytes, at: offset) else {
                 offset = available  // cannot happen: only whole records are published
                 break
@@ -329,7 +412,7 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         totalBytes -= done.reduce(0) { $0 + $1.capacity }
         if !done.isEmpty { roomy.broadcast() }
         lock.unlock()
-        checkpoint.write(sequence)
+        do { try checkpoint.write(sequence) } catch { fail(error) }
         for s in done { s.delete() }
     }
 
@@ -351,19 +434,22 @@ public final class Journal: Inbox, @unchecked Sendable {  // shared state is gua
         }
     }
 
-    /// Makes every written record durable.
+    /// Makes every written record durable; a failure stops the journal taking messages.
     func syncAll() {
         let pending: [(JournalSegment, Int)] = lock.withLock { segments.filter { $0.end > $0.synced }.map { ($0, $0.end) } }
-        for (segment, end) in pending { segment.sync(upTo: end) }
-        checkpoint.sync()
+        do {
+            for (segment, end) in pending { try segment.sync(upTo: end) }
+            try checkpoint.sync()
+        } catch {
+            fail(error)
+        }
     }
 
-    private func syncDirectory() {
-        let fd = open(options.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            Glibc.close(fd)
-        }
+    private func syncDirectory() throws(SyscallError) {
+        let dir = options.directory
+        let fd = try syscall("open", on: dir) { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { Glibc.close(fd) }
+        try syscall("fsync", on: dir) { options.io.fsync(fd) }
     }
 
     let isDurable = true

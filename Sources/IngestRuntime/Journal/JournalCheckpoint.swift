@@ -10,11 +10,17 @@ import Glibc
 struct JournalCheckpoint {
     let path: String
     private let fd: Int32
+    private let io: JournalSyscalls
 
-    init(directory: String) throws(JournalError) {
-        path = directory + "/checkpoint"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(path, "cannot open the checkpoint", errno: errno) }
+    init(directory: String, io: JournalSyscalls = .system) throws(JournalError) {
+        let path = directory + "/checkpoint"
+        self.path = path
+        self.io = io
+        do {
+            fd = try syscall("open", on: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
+        } catch {
+            throw JournalError("cannot open the checkpoint", error)
+        }
     }
 
     func close() { _ = Glibc.close(fd) }
@@ -31,15 +37,19 @@ struct JournalCheckpoint {
         }
     }
 
-    func write(_ sequence: UInt64) {
+    func write(_ sequence: UInt64) throws(SyscallError) {
         var buffer = [UInt8](repeating: 0, count: 16)
         buffer.withUnsafeMutableBytes { b in
             b.storeBytes(of: sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<8]))
             b.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
         }
-        _ = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress, 16, 0) }
+        var failure: SyscallError?
+        buffer.withUnsafeBytes { b in
+            do throws(SyscallError) { try pwriteAll(io, fd, b, at: 0, path: path) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
-    func sync() { fdatasync(fd) }
+    func sync() throws(SyscallError) { try syscall("fdatasync", on: path) { io.fdatasync(fd) } }
 }

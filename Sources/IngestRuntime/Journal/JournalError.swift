@@ -12,6 +12,12 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
         self.message = code.map { message + ": " + String(cString: strerror($0)) } ?? message
     }
 
+    /// A failed call, as what it was for: "cannot map the segment: mmap(…) failed: …".
+    init(_ what: String, _ error: SyscallError) {
+        self.path = error.path
+        self.message = "\(what): \(error.call) failed: \(String(cString: strerror(error.errno)))"
+    }
+
     public var description: String { "journal \(path): \(message)" }
 
     /// The operation failed for lack of disk space.

@@ -14,6 +14,7 @@ final class JournalSegment: @unchecked Sendable {  // shared state is guarded by
     let path: String
     let capacity: Int
     private let fd: Int32
+    private let io: JournalSyscalls
     private(set) var base: UnsafeMutableRawPointer?
     /// Bytes of whole records: what the reader may read.
     var end = 0
@@ -25,6 +26,8 @@ final class JournalSegment: @unchecked Sendable {  // shared state is guarded by
     var synced = 0
     /// Records that `take` must skip: settled before a restart.
     var skipThrough: UInt64 = 0
+    /// Damaged byte ranges found at start-up, by their start: `take` jumps over them.
+    var skips: [Int: Int] = [:]
 
     static func name(_ index: UInt64) -> String {
         let digits = String(index)
@@ -32,41 +35,53 @@ final class JournalSegment: @unchecked Sendable {  // shared state is guarded by
     }
 
     /// A new segment of `capacity` bytes, allocated on disk and mapped.
-    static func create(directory: String, index: UInt64, capacity: Int) throws(JournalError) -> JournalSegment {
+    static func create(directory: String, index: UInt64, capacity: Int, io: JournalSyscalls = .system) throws(JournalError) -> JournalSegment {
         let path = directory + "/" + name(index)
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(path, "cannot create the segment", errno: errno) }
-        let rc = posix_fallocate(fd, 0, off_t(capacity))
-        if rc != 0 {
+        let fd: Int32
+        do {
+            fd = try syscall("open", on: path) { Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        } catch {
+            throw JournalError("cannot create the segment", error)
+        }
+        do {
+            try syscallReturningError("posix_fallocate", on: path) { posix_fallocate(fd, 0, off_t(capacity)) }
+        } catch {
             close(fd)
             unlink(path)
-            throw JournalError(path, "cannot allocate \(capacity) bytes", errno: rc)
+            throw JournalError("cannot allocate \(capacity) bytes", error)
         }
-        let segment = JournalSegment(index: index, path: path, capacity: capacity, fd: fd)
+        let segment = JournalSegment(index: index, path: path, capacity: capacity, fd: fd, io: io)
         try segment.map()
         return segment
     }
 
     /// A segment left by an earlier run, mapped.
-    static func open(path: String, index: UInt64) throws(JournalError) -> JournalSegment {
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError(path, "cannot open the segment", errno: errno) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            close(fd)
-            throw JournalError(path, "cannot read the segment's size", errno: errno)
+    static func open(path: String, index: UInt64, io: JournalSyscalls = .system) throws(JournalError) -> JournalSegment {
+        let fd: Int32
+        do {
+            fd = try syscall("open", on: path) { Glibc.open(path, O_RDWR | O_CLOEXEC) }
+        } catch {
+            throw JournalError("cannot open the segment", error)
         }
-        let segment = JournalSegment(index: index, path: path, capacity: Int(st.st_size), fd: fd)
+        var st = stat()
+        do {
+            try syscall("fstat", on: path) { fstat(fd, &st) }
+        } catch {
+            close(fd)
+            throw JournalError("cannot read the segment's size", error)
+        }
+        let segment = JournalSegment(index: index, path: path, capacity: Int(st.st_size), fd: fd, io: io)
         segment.sealed = true
         if segment.capacity > 0 { try segment.map() }
         return segment
     }
 
-    private init(index: UInt64, path: String, capacity: Int, fd: Int32) {
+    private init(index: UInt64, path: String, capacity: Int, fd: Int32, io: JournalSyscalls) {
         self.index = index
         self.path = path
         self.capacity = capacity
         self.fd = fd
+        self.io = io
     }
 
     deinit {
@@ -78,8 +93,8 @@ final class JournalSegment: @unchecked Sendable {  // shared state is guarded by
 
     func map() throws(JournalError) {
         guard base == nil, capacity > 0 else { return }
-        guard let p = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw JournalError(path, "cannot map the segment", errno: errno)
+        guard let p = io.mmap(fd, capacity), p != MAP_FAILED else {
+            throw JournalError("cannot map the segment", SyscallError(call: "mmap", path: path, errno: errno))
         }
         base = p
     }
@@ -91,10 +106,12 @@ final class JournalSegment: @unchecked Sendable {  // shared state is guarded by
         base = nil
     }
 
-    /// Makes the first `upTo` bytes durable.
-    func sync(upTo: Int) {
+    /// Makes the first `upTo` bytes durable. On failure `synced` stays where it was: those
+    /// bytes are not durable, and a later success does not make them so (after a failed
+    /// writeback the kernel may have dropped the pages: fsync reports an error once).
+    func sync(upTo: Int) throws(SyscallError) {
         guard upTo > synced else { return }
-        fdatasync(fd)
+        try syscall("fdatasync", on: path) { io.fdatasync(fd) }
         synced = upTo
     }
 

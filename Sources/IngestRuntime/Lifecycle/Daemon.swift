@@ -176,11 +176,14 @@ public final class Daemon: Sendable {
         options.segmentBytes = config.journal.segmentBytes
         options.maxBytes = config.journal.maxBytes
         options.sync = config.journal.sync
+        options.onFailure = { [health] reason in health.journalFailed(reason) }
         let journal = try Journal(options, logger: logger.labelled("ingestd.journal"))
         let r = journal.recovery
+        stats.journalDamaged(records: r.damagedRanges, bytes: r.damagedBytes)
         logger.notice(r.replay > 0 ? "journal: replaying \(r.replay) messages from \(r.segments) segments before new ones"
                                    : "journal: nothing to replay",
-                      metadata: ["path": "\(config.journal.directory)", "cut_records": "\(r.cutRecords.count)"])
+                      metadata: ["path": "\(config.journal.directory)", "cut_records": "\(r.cutRecords.count)",
+                                 "damaged_bytes": "\(r.damagedBytes)"])
         return journal
     }
 

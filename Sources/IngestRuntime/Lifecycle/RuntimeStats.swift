@@ -29,6 +29,9 @@ public final class RuntimeStats: Sendable {
         public var mqttConnectionsLost = 0
         /// Connections the writer opened (the first, and one after every failure).
         public var databaseConnects = 0
+        /// Damaged journal records (byte ranges) found at start-up, set aside and skipped.
+        public var journalDamagedRecords = 0
+        public var journalDamagedBytes = 0
 
         /// Alerts open now: those open at the start, plus raised, minus cleared.
         public var alertsOpen: Int { max(0, alertsOpenAtStart + alertsRaised - alertsCleared) }
@@ -59,6 +62,13 @@ public final class RuntimeStats: Sendable {
             $0.deadLettersCommitted += deadLetters
             $0.batchesCommitted += 1
             $0.commitMicros += micros
+        }
+    }
+
+    func journalDamaged(records: Int, bytes: Int) {
+        state.withLock {
+            $0.journalDamagedRecords += records
+            $0.journalDamagedBytes += bytes
         }
     }
 

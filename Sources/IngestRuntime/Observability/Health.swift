@@ -15,6 +15,8 @@ public final class Health: Sendable {
         public var databaseReachable: Bool?
         /// The writer's last failure, while it retries; nil after a commit.
         public var databaseProblem: String?
+        /// Why the journal stopped taking messages (a failed write or sync); nil while it writes.
+        public var journalProblem: String?
     }
 
     private let state = Mutex(Snapshot())
@@ -47,6 +49,8 @@ public final class Health: Sendable {
             $0.databaseProblem = nil
         }
     }
+
+    func journalFailed(_ reason: String) { state.withLock { $0.journalProblem = reason } }
 
     func databaseFailed(_ reason: String) {
         state.withLock {

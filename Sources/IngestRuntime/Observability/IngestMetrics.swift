@@ -94,6 +94,8 @@ public final class IngestMetrics: Sendable {
             out.append(("ingestd_dead_letters_total", [("family", family)], c.deadLetters))
         }
         out.append(("ingestd_rows_committed_total", [], s.rowsCommitted))
+        out.append(("ingestd_journal_damaged_records_total", [], s.journalDamagedRecords))
+        out.append(("ingestd_journal_damaged_bytes_total", [], s.journalDamagedBytes))
         out.append(("ingestd_dead_letters_committed_total", [], s.deadLettersCommitted))
         out.append(("ingestd_batches_committed_total", [], s.batchesCommitted))
         out.append(("ingestd_write_failures_total", [], s.writeFailures))

@@ -78,7 +78,9 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             actions.removeAll(keepingCapacity: true)
         }
 
-        while let messages = inbox.take(until: machine.deadline ?? .now + .seconds(1)) {
+        // At most a second per wait, whatever the next deadline (a batch's max_age, a window's
+        // close): the heartbeat must beat at least once a second, also while idle.
+        while let messages = inbox.take(until: min(machine.deadline ?? .now + .seconds(1), .now + .seconds(1))) {
             heartbeat.beat()
             // Before the burst: a message on a route the reload added is taken after the reload was set.
             if let next = reloaded.withLock({ c in defer { c = nil }; return c }) {

@@ -13,9 +13,12 @@ import Glibc
 ///   (`writer.retry_min` to `writer.retry_max`) on a new connection, holding the batch — and,
 ///   through the full queue, the pipeline and the broker — for as long as it lasts.
 /// - A batch the database refuses for its data (`.data`) is searched for the refused entries
-///   (`RefusalSearch`, at most 2n − 1 writes); each refused row becomes a `database_refused`
-///   dead letter. A dead letter the database refuses is stored without its payload; if even
-///   that is refused it is retried like an outage: a dead letter is never dropped.
+///   (`RefusalSearch`: halves, then entry by entry, at most `RefusalSearch.maxWrites` parts)
+///   in one transaction, each part under a savepoint, beating the heartbeat between parts;
+///   each refused row becomes a `database_refused` dead letter of the message it came from
+///   (its topic and original payload). A dead letter the database refuses is stored without
+///   its payload; if even that is refused it is retried like an outage: a dead letter is
+///   never dropped.
 /// - Rows are idempotent (ON CONFLICT on their natural keys) and dead letters too (their
 ///   `key`), so a batch retried after a partial commit, or replayed, is stored once.
 ///
@@ -115,6 +118,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     private func run() {
         while let batches = queue.popAll(until: .now + .seconds(1)) {
             heartbeat?.beat()
+            if batches.isEmpty { probeIfIdle() }
             for batch in batches {
                 if settle(batch) { onSettled(batch.lastSequence) }
             }
@@ -125,6 +129,38 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         if given.batches > 0 {
             logger.critical("stopped before the database took everything: \(given.batches) batches (\(given.rows) rows, \(given.deadLetters) dead letters) were not written",
                             metadata: ["last_error": "\(given.lastError)"])
+        }
+    }
+
+    // MARK: Probing while idle
+
+    /// How long the writer may go without a word from the database before it asks: a
+    /// `SELECT 1` on its own connection (connecting if it has none), from its own thread.
+    /// With the idle wait of a second, `/readyz` turns within about 3 s of the database going
+    /// away, well inside the 10 s the README promises, while a busy writer never probes.
+    static let idleProbeInterval: Duration = .seconds(2)
+    /// The last commit, failure or probe.
+    private var lastContact = ContinuousClock.now
+    /// Whether the last probe failed, so that an outage is logged once, not every probe.
+    private var probeFailing = false
+
+    /// Probes the database when nothing was written for `idleProbeInterval`, so that readiness
+    /// follows the database while no message arrives. A failure is told to `Health` (and so
+    /// to `/readyz`) and drops the connection; the next probe connects again.
+    private func probeIfIdle() {
+        guard ContinuousClock.now - lastContact >= Self.idleProbeInterval, !pastStopDeadline else { return }
+        defer { lastContact = .now }
+        do {
+            try connectedWriter().connection.execute("SELECT 1")
+            health?.databaseReached()
+            if probeFailing { logger.notice("the database answers again") }
+            probeFailing = false
+        } catch {
+            connection = nil
+            writer = nil
+            health?.databaseFailed(Self.summary(error))
+            if !probeFailing { logger.warning("the database does not answer while idle; not ready until it does: \(error)") }
+            probeFailing = true
         }
     }
 
@@ -166,6 +202,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 try advance(&pending)
                 if failures > 0 { logger.notice("database write succeeded after \(failures) failed attempts") }
                 health?.databaseReached()
+                lastContact = .now
                 return true
             } catch {
                 // Not the data's fault: a new connection, the same batch. Whatever was committed
@@ -176,6 +213,7 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
                 writer = nil
                 abandoned.withLock { $0.lastError = "\(error)" }
                 health?.databaseFailed(Self.summary(error))
+                lastContact = .now
                 if error is UnstorableDeadLetter {
                     logger.critical("\(error); retrying in \(delay)",
                                     metadata: ["dead_letters": "\(pending.letters.map(\.letter.json))"])
@@ -211,24 +249,86 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
     }
 
     /// Writes the batch; each entry the database refuses for its data comes back as a dead
-    /// letter still to commit: a refused row as a `database_refused` dead letter of its JSON,
-    /// a refused dead letter without its payload. Throws when the search meets an error that
+    /// letter still to commit: a refused row as a `database_refused` dead letter of its
+    /// message, a refused dead letter without its payload. Throws when the search meets an error that
     /// is not a refusal; the whole batch is then retried.
     private func writeIsolatingRefusals(_ batch: Batch) throws -> [PendingLetter] {
-        let refused = try RefusalSearch.run(batch, write: write, isRefusal: isRefusal)
-        guard !refused.isEmpty else { return [] }
-        // The whole batch was refused, so its alert changes were not written; the halves
-        // the search wrote carry none (`Batch.split`).
+        let wholeRefused: any Error
+        do {
+            try write(batch)
+            return []
+        } catch where isRefusal(error) {
+            wholeRefused = error
+        }
+        logger.warning("the database refused a batch of \(batch.count) entries for their data; searching for the refused ones",
+                       metadata: ["error": "\(Self.summary(wholeRefused))"])
+        let w = try connectedWriter()
+        let start = ContinuousClock.now
+        let entries = Batch(tables: batch.tables, deadLetters: batch.deadLetters, lastSequence: batch.lastSequence)
+        var outcome: BatchWriter.SearchOutcome
+        do {
+            outcome = try w.searchRefusals(entries, wholeRefused: wholeRefused, isRefusal: isRefusal,
+                                           step: { [heartbeat] in heartbeat?.beat() })
+        } catch where isRefusal(error) {
+            // Only the search's own COMMIT can be refused (a DBA's deferred constraint): then
+            // each part is its own transaction, as slow as it is sure.
+            logger.warning("the database refused the refusal search's commit; searching again, a transaction per part: \(Self.summary(error))")
+            outcome = BatchWriter.SearchOutcome()
+            outcome.refused = try RefusalSearch.run(entries, write: { part in
+                heartbeat?.beat()
+                outcome.steps += 1
+                try write(part)
+            }, isRefusal: isRefusal, wholeRefused: wholeRefused)
+        }
+        let elapsed = start.duration(to: .now)
+        let written = outcome.written
+        if !written.isEmpty {
+            committed(Batch(tables: written.flatMap(\.part.tables), deadLetters: written.flatMap(\.part.deadLetters),
+                            lastSequence: batch.lastSequence),
+                      effects: written.flatMap(\.effects), elapsed: elapsed)
+        }
+        let refused = outcome.refused
+        // The whole batch was refused, so its alert changes were not written; the search
+        // writes no alerts (`Batch.split`, `Batch.entries`).
         try writeDerived(batch.derived)
         stats.writeFailed()
         logger.error("the database refused \(refused.count) of \(batch.count) entries of a batch for their data; the rest is committed",
-                     metadata: ["first_error": "\(refused[0].error)"])
+                     metadata: ["first_error": "\(refused.first.map { Self.summary($0.error) } ?? "")",
+                                "search_writes": "\(outcome.steps)", "search_ms": "\(elapsed.wholeMicroseconds / 1000)"])
+        return deadLetters(refused)
+    }
+
+    /// The dead letters of what the search found: a refused row as a `database_refused` dead
+    /// letter of the message it came from (its topic and payload as they arrived; the row's
+    /// JSON only for rows without a recorded origin), one per message however many of its rows
+    /// were refused (a dead letter's key is its message's, so two would be stored as one); a
+    /// refused dead letter without its payload.
+    private func deadLetters(_ refused: [(entry: Batch, error: any Error)]) -> [PendingLetter] {
         var letters: [PendingLetter] = []
+        /// Index in `letters` and refused rows so far, by message (topic and sequence).
+        var byMessage: [MessageIdentity: (index: Int, rows: Int, reason: String)] = [:]
         for (entry, error) in refused {
             if let rows = entry.tables.first {
-                let letter = DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
-                                        reason: "the database refused the row: \(Self.summary(error))", payload: Array(rows.json(at: 0).utf8),
-                                        bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0))
+                let reason = "the database refused the row: \(Self.summary(error))"
+                guard let origin = rows.origin(at: 0) else {
+                    let letter = DeadLetter(topic: "", family: rows.family.rawValue, reasonCode: "database_refused",
+                                            reason: reason, payload: Array(rows.json(at: 0).utf8),
+                                            bound: config.limits.deadLetterPayloadBytes, receivedAt: rows.receivedAt(at: 0))
+                    letters.append(PendingLetter(letter: letter, stripped: false))
+                    continue
+                }
+                let identity = MessageIdentity(topic: origin.topic, sequence: origin.sequence, receivedAt: origin.receivedAt.microseconds)
+                if let known = byMessage[identity] {
+                    let n = known.rows + 1
+                    byMessage[identity] = (known.index, n, known.reason)
+                    letters[known.index].letter.reason = "the database refused \(n) rows of the message, the first: \(known.reason)"
+                    continue
+                }
+                let bound = config.limits.deadLetterPayloadBytes
+                let letter = DeadLetter(topic: origin.topic, family: rows.family.rawValue, reasonCode: "database_refused",
+                                        reason: reason, payload: Array(origin.payload.prefix(bound)), payloadSize: origin.size,
+                                        receivedAt: origin.receivedAt, sequence: origin.sequence)
+                byMessage[identity] = (letters.count, 1, Self.summary(error))
                 letters.append(PendingLetter(letter: letter, stripped: false))
             } else {
                 for letter in entry.deadLetters {
@@ -237,6 +337,13 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
             }
         }
         return letters
+    }
+
+    /// Which message a row came from.
+    private struct MessageIdentity: Hashable {
+        var topic: String
+        var sequence: UInt64
+        var receivedAt: Int64
     }
 
     /// Writes a batch's alert changes (and publishes its window summaries) on their own. If
@@ -293,7 +400,11 @@ final class DatabaseWriter: @unchecked Sendable {  // its connection state is to
         let w = try connectedWriter()
         let start = ContinuousClock.now
         let effects = try w.write(batch)
-        let elapsed = start.duration(to: .now)
+        committed(batch, effects: effects, elapsed: start.duration(to: .now))
+    }
+
+    /// Counts and publishes what a commit wrote.
+    private func committed(_ batch: Batch, effects: [CommitEffect], elapsed: Duration) {
         stats.committed(rows: batch.rowCount, deadLetters: batch.deadLetters.count,
                         micros: elapsed.wholeMicroseconds)
         metrics?.committed(batch, elapsed: elapsed)
