@@ -90,6 +90,33 @@ extension StackTests {
         s.expectServedAndStored()
     }
 
+    @Test("another path is 404, another method 405 naming GET and HEAD, a malformed head 400, HEAD the head alone; each answer closes its connection")
+    func refusalsAreAnswered() throws {
+        let s = try Setup()
+        #expect(httpGet("\(s.endpoint)/nope")?.status == 404)
+        func exchange(_ request: String) throws -> String {
+            let c = try #require(RawHTTPClient(port: s.port))
+            c.send(request)
+            var waits = 0
+            while !c.closed && waits < 20 {
+                RawHTTPClient.pump([c], timeout: 1)
+                waits += 1
+            }
+            #expect(c.closed, "the connection stays open after: \(c.text)")
+            return c.text
+        }
+        let post = try exchange("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n") && post.contains("\r\nAllow: GET, HEAD\r\n"), "\(post)")
+        let junk = try exchange("\u{16}\u{03}\u{01}\u{00}\u{a5}\u{01}\u{00}\u{00}\u{a1}\u{03}\u{03}\n")
+        #expect(junk.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(junk)")
+        let head = try exchange("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.hasSuffix("Connection: close\r\n\r\n"), "\(head)")
+        let get = try exchange("GET /healthz HTTP/1.0\r\n\r\n")
+        #expect(get.hasPrefix("HTTP/1.1 200 OK\r\n") && get.hasSuffix("\r\n\r\nok\n"), "\(get)")
+        try s.scrapeAndPublish()
+        s.expectServedAndStored()
+    }
+
     @Test("5,000 idle connections, each with half a request head, are all closed and hold a bounded number of ingestd's descriptors, while /metrics answers and readings are stored")
     func idleConnectionsAreBounded() throws {
         #expect(RawHTTPClient.raiseOpenFileLimit(to: 6_000) >= 6_000, "the test needs 5,000 descriptors of its own")
@@ -118,15 +145,14 @@ extension StackTests {
         }
         #expect(peak <= before + HTTPLimits().connections + 8, "ingestd held \(peak) descriptors, \(before) before the idle connections")
         // Each is answered or closed: evicted by newer ones, or 408 at its head deadline.
-        var waits = 0
-        while clients.contains(where: { !$0.closed }) && waits < 30 {
+        let deadline = Date().addingTimeInterval(30)
+        while clients.contains(where: { !$0.closed }) && Date() < deadline {
             RawHTTPClient.pump(clients, timeout: 1)
-            waits += 1
         }
         #expect(clients.allSatisfy { $0.closed }, "\(clients.filter { !$0.closed }.count) idle connections still open")
         // And once their lingers end, ingestd holds what it held before.
         var settled = s.daemon.openDescriptors ?? .max
-        waits = 0
+        var waits = 0
         while settled > before + 2 && waits < 50 {
             usleep(200_000)
             settled = s.daemon.openDescriptors ?? .max

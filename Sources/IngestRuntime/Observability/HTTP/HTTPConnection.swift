@@ -27,6 +27,11 @@ struct HTTPConnection {
         return false
     }
 
+    var isLingering: Bool {
+        if case .lingering = phase { return true }
+        return false
+    }
+
     /// From now on: write `bytes`, within the write deadline.
     mutating func respond(_ bytes: [UInt8], now: ContinuousClock.Instant, limits: HTTPLimits) {
         phase = .writing(bytes, sent: 0)

@@ -14,11 +14,12 @@ struct HTTPLimits: Sendable {
     /// After the response, how long what the client still sends is read and dropped before
     /// the close (so that the close does not reset the connection under the response).
     var lingerTimeout: Duration = .seconds(1)
-    /// Connections held at once. One more evicts the oldest connection still sending its head
-    /// (or, when every one is being answered, is closed at once with 503): descriptors stay
-    /// bounded, and a scraper that sends its head at once is served however many idle
-    /// connections an attacker opens.
-    var connections = 64
+    /// Connections held at once. One more evicts the oldest connection already answered, else
+    /// the oldest still sending its head (or, when every one is being written to, is closed at
+    /// once with 503): descriptors stay bounded, and a scraper that sends its head at once is
+    /// served however many idle connections an attacker opens. (Left in the backlog instead,
+    /// a scraper would wait behind every idle connection ahead of it, up to their deadlines.)
+    var connections = 256
     /// Connections accepted in one turn of the loop, so that the open ones are served between
     /// bursts of new ones.
     var acceptBurst = 16

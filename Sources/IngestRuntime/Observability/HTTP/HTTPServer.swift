@@ -7,8 +7,8 @@ import Glibc
 /// cooperative pool is never blocked and no client holds more than its descriptor and a few KiB.
 /// Each connection gets one request and one response (`Connection: close`), within the bounds
 /// of `HTTPLimits`: the head's size, lines and deadline; the response's write deadline; and the
-/// number of connections held at once (one more evicts the oldest connection still sending its
-/// head). What the handler returns is answered; a refused head gets its status (400, 408, 414,
+/// number of connections held at once (one more evicts the oldest connection already answered
+/// or still sending its head). What the handler returns is answered; a refused head gets its status (400, 408, 414,
 /// 431, 505) and is closed.
 ///
 /// Why not FlyingFox, which served the endpoint before: its timeout bounds only the handler,
@@ -136,7 +136,7 @@ final class HTTPServer: Sendable {
                     connections[p.fd] = nil
                 }
             }
-            if polled[1].revents != 0 { accept(into: &connections, now: now, pausedUntil: &acceptPausedUntil) }
+            if polled[1].revents != 0 { accept(into: &connections, buffer: &buffer, now: now, pausedUntil: &acceptPausedUntil) }
             for (fd, var c) in connections where now >= c.deadline {
                 if c.isReadingHead, expire(&c, now: now) {
                     connections[fd] = c
@@ -149,8 +149,9 @@ final class HTTPServer: Sendable {
     }
 
     /// Takes up to `acceptBurst` new connections; beyond the cap, each evicts the oldest one
-    /// still sending its head, or is closed at once with 503 when none is.
-    private func accept(into connections: inout [Int32: HTTPConnection], now: ContinuousClock.Instant,
+    /// already answered (lingering), else the oldest one still sending its head, or is closed
+    /// at once with 503 when every one is being written to.
+    private func accept(into connections: inout [Int32: HTTPConnection], buffer: inout [UInt8], now: ContinuousClock.Instant,
                         pausedUntil: inout ContinuousClock.Instant?) {
         for _ in 0..<limits.acceptBurst {
             let fd = Glibc.accept(listener, nil, nil)
@@ -160,7 +161,8 @@ final class HTTPServer: Sendable {
             }
             HTTPSocket.makeNonBlocking(fd)
             if connections.count >= limits.connections {
-                if let oldest = connections.values.filter(\.isReadingHead).min(by: { $0.opened < $1.opened }) {
+                if let oldest = connections.values.filter(\.isLingering).min(by: { $0.opened < $1.opened })
+                    ?? connections.values.filter(\.isReadingHead).min(by: { $0.opened < $1.opened }) {
                     close(oldest.fd)
                     connections[oldest.fd] = nil
                 } else {
@@ -170,7 +172,14 @@ final class HTTPServer: Sendable {
                     continue
                 }
             }
-            connections[fd] = HTTPConnection(fd: fd, now: now, limits: limits)
+            // A client usually sends its head right after connecting: read it now, before the
+            // next burst of connections can push this one out.
+            var c = HTTPConnection(fd: fd, now: now, limits: limits)
+            if serve(&c, revents: Int16(POLLIN), buffer: &buffer, now: now) {
+                connections[fd] = c
+            } else {
+                close(fd)
+            }
         }
     }
 
