@@ -24,6 +24,10 @@ final class HTTPServer: Sendable {
     private let handler: @Sendable (HTTPRequestHead) -> HTTPResponse
     private let state = Mutex<(started: Bool, stopping: Bool, finished: Bool, waiters: [CheckedContinuation<Void, Never>])>(
         (false, false, false, []))
+    private let held = Mutex(0)
+
+    /// Connections held now (as of the loop's last turn).
+    var connectionCount: Int { held.withLock { $0 } }
 
     struct NotAnIPAddress: Error {}
 
@@ -140,11 +144,16 @@ final class HTTPServer: Sendable {
             for (fd, var c) in connections where now >= c.deadline {
                 if c.isReadingHead, expire(&c, now: now) {
                     connections[fd] = c
-                } else {
+                } else if c.isLingering {
                     close(fd)
+                    connections[fd] = nil
+                } else {
+                    // Not read within the write deadline: what is left of the response is dropped.
+                    HTTPSocket.abort(fd)
                     connections[fd] = nil
                 }
             }
+            held.withLock { $0 = connections.count }
         }
     }
 

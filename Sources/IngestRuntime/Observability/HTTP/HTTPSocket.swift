@@ -73,6 +73,14 @@ enum HTTPSocket {
         _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
     }
 
+    /// Closes at once, with a reset (SO_LINGER 0): what was not sent yet is dropped, not kept
+    /// in the kernel for a client that does not read.
+    static func abort(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+    }
+
     private static func check(_ call: String, _ result: Int32) throws {
         if result < 0 { throw Failure(call: call, code: errno) }
     }
