@@ -86,6 +86,13 @@ import Glibc
         await server.stop()
     }
 
+    @Test("it listens on an IPv6 address too, and says the port the system chose")
+    func ipv6() async throws {
+        let server = try HTTPServer(host: "::1", port: 0) { _ in .refusal(.notFound) }
+        #expect(server.address.hasPrefix("[::1]:") && server.address != "[::1]:0", "\(server.address)")
+        await server.stop()
+    }
+
     @Test("a port already taken is an error naming the call and the system's words")
     func aTakenPort() async throws {
         let (first, port) = try server(HTTPLimits())
