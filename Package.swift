@@ -9,10 +9,13 @@ import PackageDescription
 //   it brings only swift-async-algorithms and swift-collections besides swift-log.
 // - swift-metrics + swift-prometheus: the Prometheus metrics on /metrics (swift-prometheus
 //   brings swift-atomics).
-// - FlyingFox: the HTTP endpoint (/metrics, /healthz, /readyz). A small HTTP/1.1 server on
-//   Swift concurrency and plain sockets, no dependencies of its own. Measured here, the first
-//   debug build of a one-route server took 26 CPU s with FlyingFox and 194 CPU s with
-//   Hummingbird (swift-nio and its kin): three GET routes do not need an event-loop stack.
+// - No HTTP server package: the endpoint (/metrics, /healthz, /readyz) is a small HTTP/1.1
+//   server of ours over POSIX sockets and poll(2) (IngestRuntime/Observability/HTTP), because
+//   it must bound what a client costs: the head's size, line count and deadline, the write
+//   deadline, the connections held. FlyingFox, used before, has none of these (its timeout
+//   bounds only the handler; it starts a task per connection without a cap), and Hummingbird
+//   (swift-nio and its kin) took 194 CPU s for a first debug build against FlyingFox's 26:
+//   three GET routes do not need an event-loop stack.
 let package = Package(
     name: "ingestd",
     platforms: [.macOS(.v15)],
@@ -27,7 +30,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -54,7 +56,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),
         .executableTarget(

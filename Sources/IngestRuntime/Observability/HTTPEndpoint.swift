@@ -1,10 +1,9 @@
-import FlyingFox
 import Foundation
 import IngestCore
 import Logging
 import Synchronization
 
-/// The HTTP endpoint (`http.listen`, 127.0.0.1:9810 by default), served by FlyingFox:
+/// The HTTP endpoint (`http.listen`, 127.0.0.1:9810 by default), served by `HTTPServer`:
 /// - `GET /metrics`: Prometheus's text format (`IngestMetrics`);
 /// - `GET /healthz`: 200 while the pipeline and the writer make progress, 503 when one is
 ///   stuck (what systemd's watchdog also watches);
@@ -51,77 +50,67 @@ final class HTTPEndpoint: Sendable {
         }
     }
 
-    private let server: HTTPServer
     private let listen: IngestConfig.HTTP.Listen
-    private let runTask = Mutex<Task<Void, any Error>?>(nil)
+    private let host: String
+    private let sources: Sources
+    private let stuckAfter: Duration
+    private let server = Mutex<HTTPServer?>(nil)
 
     init(listen: IngestConfig.HTTP.Listen, sources: Sources, stuckAfter: Duration) throws {
         self.listen = listen
-        let host = listen.host == "localhost" ? "127.0.0.1" : listen.host
-        do {
-            server = host.contains(":")
-                ? HTTPServer(address: try .inet6(ip6: host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
-                : HTTPServer(address: try .inet(ip4: host, port: UInt16(listen.port)), timeout: 15, logger: .disabled)
-        } catch {
-            throw StartError.cannotListen(listen, "'\(listen.host)' is not an IP address (or localhost)")
-        }
+        host = listen.host == "localhost" ? "127.0.0.1" : listen.host
         self.sources = sources
         self.stuckAfter = stuckAfter
     }
 
-    private let sources: Sources
-    private let stuckAfter: Duration
-
-    /// Binds and serves in the background; returns the address it listens on (the port
-    /// chosen by the system when `http.listen` gave port 0).
+    /// Binds and serves in the background (`HTTPServer`, within `HTTPLimits`); returns the
+    /// address it listens on (the port chosen by the system when `http.listen` gave port 0).
     func start() async throws -> String {
-        await server.appendRoute("GET /metrics") { [sources] _ in
+        let started: HTTPServer
+        do {
+            started = try HTTPServer(host: host, port: listen.port) { [sources, stuckAfter] head in
+                Self.answer(head, sources: sources, stuckAfter: stuckAfter)
+            }
+        } catch is HTTPServer.NotAnIPAddress {
+            throw StartError.cannotListen(listen, "'\(listen.host)' is not an IP address (or localhost)")
+        } catch {
+            throw StartError.cannotListen(listen, "\(error)")
+        }
+        server.withLock { $0 = started }
+        started.start()
+        return started.address
+    }
+
+    func stop() async {
+        await server.withLock { $0 }?.stop()
+    }
+
+    /// The answer to one request head: the three GET (or HEAD) routes, 405 for another method
+    /// on them, 404 for any other path.
+    static func answer(_ head: HTTPRequestHead, sources: Sources, stuckAfter: Duration) -> HTTPResponse {
+        let routes = ["/metrics", "/healthz", "/readyz"]
+        guard routes.contains(head.path) else { return .refusal(.notFound) }
+        guard head.method == "GET" || head.method == "HEAD" else {
+            var refusal = HTTPResponse.refusal(.methodNotAllowed)
+            refusal.extraHeaders = [("Allow", "GET, HEAD")]
+            return refusal
+        }
+        switch head.path {
+        case "/metrics":
             let body = sources.metrics.exposition(stats: sources.stats.snapshot, health: sources.health.snapshot,
                                                   backlog: sources.queues.backlog, writerQueue: sources.queues.writerQueue)
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: Data(body))
-        }
-        await server.appendRoute("GET /healthz") { [sources, stuckAfter] _ in
+            return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+        case "/healthz":
             let heartbeat = sources.queues.heartbeat
             let stuck = heartbeat?.stalled(olderThan: stuckAfter) ?? []
             if let heartbeat, !stuck.isEmpty {
                 let text = "stuck\n" + stuck.map { "- no progress from \($0) for \(heartbeat.sinceLastBeat($0))\n" }.joined()
-                return Self.text(.serviceUnavailable, text)
+                return HTTPResponse(.serviceUnavailable, body: text)
             }
-            return Self.text(.ok, "ok\n")
-        }
-        await server.appendRoute("GET /readyz") { [sources] _ in
+            return HTTPResponse(.ok, body: "ok\n")
+        default:
             let readiness = Readiness(sources.health.snapshot, backlogMessages: sources.queues.backlog.messages)
-            return Self.text(readiness.ready ? .ok : .serviceUnavailable, readiness.text)
+            return HTTPResponse(readiness.ready ? .ok : .serviceUnavailable, body: readiness.text)
         }
-        let failure = Mutex<String?>(nil)
-        let task = Task { [server] in
-            do {
-                try await server.run()
-            } catch {
-                failure.withLock { $0 = "\(error)" }
-                throw error
-            }
-        }
-        runTask.withLock { $0 = task }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while await !server.isListening {
-            if let reason = failure.withLock({ $0 }) { throw StartError.cannotListen(listen, reason) }
-            if ContinuousClock.now >= deadline { throw StartError.cannotListen(listen, "not listening after 5 s") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        guard case let .ip4(host, port)? = await server.listeningAddress else {
-            if case let .ip6(host, port)? = await server.listeningAddress { return "[\(host)]:\(port)" }
-            return listen.description
-        }
-        return "\(host):\(port)"
-    }
-
-    func stop() async {
-        await server.stop(timeout: 1)
-        runTask.withLock { $0?.cancel() }
-    }
-
-    private static func text(_ status: HTTPStatusCode, _ body: String) -> HTTPResponse {
-        HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Data(body.utf8))
     }
 }
