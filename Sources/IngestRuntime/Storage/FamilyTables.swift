@@ -39,5 +39,6 @@ struct FamilyTables {
         SensorMigrations.readings, Migration.roles, Migration.dailyPartitions,
         BatteryMigrations.readings, EquipmentStateMigrations.tables, MachineEventMigrations.events, ReaderViews.migration,
         DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration, LeastPrivilege.migration,
+        RobustRollups.migration,
     ]
 }

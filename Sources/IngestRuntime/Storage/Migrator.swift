@@ -12,7 +12,7 @@ public struct Migrator {
     let storage: IngestConfig.Storage
     let logger: Logger
 
-    public init(connection: PostgresConnection, storage: IngestConfig.Storage, logger: Logger) {
+    public init(connection: PostgresConnection, storage: IngestConfig.Storage, logger: Logger = Logger(label: "ingestd.migrate")) {
         self.connection = connection
         self.storage = storage
         self.logger = logger
@@ -25,11 +25,12 @@ public struct Migrator {
         public var current: Int
     }
 
-    /// Brings the schema up to date. Run as the tables' owner (`DatabaseLogin.owner`): a
+    /// Brings the schema up to date, or to version `through` (the versions up to it; tests
+    /// make "today's schema" with it). Run as the tables' owner (`DatabaseLogin.owner`): a
     /// refused privilege is reported as `MigrationError.notOwner`, naming the role.
-    public func migrate() throws -> Report {
+    public func migrate(through: Int? = nil) throws -> Report {
         do {
-            return try migrateAsOwner()
+            return try migrateAsOwner(through: through ?? Int.max)
         } catch let error as PostgresError where error.sqlState == "42501" {
             throw MigrationError.notOwner(role: currentUser, underlying: "\(error)")
         }
@@ -37,7 +38,7 @@ public struct Migrator {
 
     private var currentUser: String? { (try? connection.execute("SELECT current_user").value(0, 0)) ?? nil }
 
-    private func migrateAsOwner() throws -> Report {
+    private func migrateAsOwner(through: Int) throws -> Report {
         try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
         try connection.execute("""
@@ -59,7 +60,7 @@ public struct Migrator {
             layout = try chooseLayout()
         }
         var done: [Int] = []
-        for m in Migration.all where !applied.contains(m.version) {
+        for m in Migration.all where !applied.contains(m.version) && m.version <= through {
             logger.info("applying migration", metadata: ["version": "\(m.version)", "name": "\(m.name)", "layout": "\(layout.rawValue)"])
             try connection.execute("BEGIN")
             do {
