@@ -152,6 +152,11 @@ extension StackTests {
         let daemon = try TestStack.startIngestd(config: s.config)
         #expect(TestStack.waitForCount(s.url, "SELECT count(*) FROM rollup_failures", atLeast: 2) == 2, "\(daemon.output.suffix(3000))")
         #expect(daemon.waitForOutput("set aside"), "\(daemon.output.suffix(3000))")
+        _ = daemon.waitForOutput("HTTP endpoint listening on")
+        let endpoint = try #require(daemon.httpEndpoint, "\(daemon.output.suffix(2000))")
+        let metrics = try #require(httpGet(endpoint + "/metrics"))
+        // Both minutes: the first was set aside by hand before ingestd started, and is counted at its first look.
+        #expect(prometheusSamples(metrics.body)["ingestd_rollup_minutes_set_aside_total"] == 2, "\(metrics.body.suffix(2000))")
         let publisher = try MQTTListener(filter: "\(s.root)/unused")
         let ts = Int64(Date().timeIntervalSince1970 * 1000) - 120_000
         try publisher.publish(topic: "\(s.root)/s1/l1/sensor/dev7/temp", payload: #"{"ts":\#(ts),"value":21.5}"#)

@@ -18,6 +18,7 @@ import PostgresClient
 public final class RollupRefresher: @unchecked Sendable {  // `connection` and the schedule are touched only by its thread
     private let config: IngestConfig
     private let logger: Logger
+    private let stats: RuntimeStats?
     private let lock = ConditionLock()
     private let wake: ConditionLock.Condition
     private var stopping = false  // under `lock`
@@ -37,10 +38,12 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
 
     /// - Parameter onFirstConnection: called once on the refresher's thread with its first
     ///   connection, before it reads the layout (the daemon looks at its role there).
-    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups"),
+    /// - Parameter stats: counts the minutes the refresh sets aside (`/metrics`).
+    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups"), stats: RuntimeStats? = nil,
                 onFirstConnection: ((PostgresConnection) -> Void)? = nil) {
         self.config = config
         self.logger = logger
+        self.stats = stats
         self.onFirstConnection = onFirstConnection
         wake = ConditionLock.Condition(lock)
     }
@@ -137,6 +140,7 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
         guard count > 0, let newest = result.value(0, 1).flatMap({ Int64($0) }) else { return }
         logger.warning("rollups: \(count) minutes could not be rolled up and were set aside (table rollup_failures); the newest: \(result.value(0, 2) ?? "")")
         setAsideMinutes += count
+        stats?.rollupMinutesSetAside(count)
         lastFailureLogged = newest
     }
 
