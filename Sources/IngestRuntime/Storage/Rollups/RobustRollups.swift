@@ -6,7 +6,7 @@ import IngestCore
 /// - PostgreSQL's `avg(float8)` keeps a sum of squares (`float8_accum`): two readings 0 and
 ///   2e154 in one minute overflow it, and every query of that bucket failed (TimescaleDB) or
 ///   the refresher retried the same minutes for good (native partitions). The raw tables now
-///   hold every measure within ±`ValueBounds.storageLimit` (1e100) by a CHECK constraint, so
+///   hold every measure within ±`StorageBound.magnitude` (1e100) by a CHECK constraint, so
 ///   that a sum of squares of up to 10^50 readings stays finite, whatever wrote the row
 ///   (ingestd's configured bounds are held inside the same limit, `families.*`).
 /// - Rows stored before this version beyond that limit are moved to `dead_letters`
