@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import IngestCore
 
@@ -119,5 +120,25 @@ extension ConfigLoaderTests {
         #expect(parseDuration("366001d") == nil)
         #expect(checkedMilliseconds(.greatestFiniteMagnitude) == nil)
         #expect(checkedMilliseconds(1.5) == .milliseconds(2))
+    }
+}
+
+/// The loader's own reading of the text (the line of a repeated key) splits lines as the YAML
+/// parser does: found by `scripts/fuzz config`, a file with CR line breaks and a repeated key
+/// trapped on a range past the last line.
+extension ConfigLoaderTests {
+    @Test(arguments: ["\r", "\r\n", "\n", "\u{85}", "\u{2028}"])
+    func aRepeatedKeyIsNamedWhateverTheLineBreaks(newline: String) {
+        let text = ["mqtt:", "  keepalive: 30s", "  keepalive: 40s", ""].joined(separator: newline)
+        guard let e = loadError(text) else { return }
+        #expect(e.message.contains("appears twice"), "\(e)")
+        #expect(e.line == 3, "\(e)")
+    }
+
+    @Test func theFuzzersCrashingInputIsAnError() throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/Corpus/config/cr-line-breaks-repeated-key")
+        let text = String(decoding: try Data(contentsOf: seed), as: UTF8.self)
+        #expect(loadErrors(text)?.isEmpty == false)
     }
 }
