@@ -138,7 +138,8 @@ extension Ingestd {
                 print("  route:    \(route.pattern) -> \(route.family.rawValue), \(route.format.rawValue) (subscribes \(route.pattern.subscriptionFilter))")
             }
             let f = config.families
-            print("  battery:  soc \(f.battery.soc), soh \(f.battery.soh), temperature \(f.battery.temperature) °C")
+            print("  sensor:   value \(f.sensor.value)")
+            print("  battery:  soc \(f.battery.soc), soh \(f.battery.soh), temperature \(f.battery.temperature) °C, voltage \(f.battery.voltage) V, current \(f.battery.current) A")
             print("  equipment state: states \(f.equipmentState.states.joined(separator: "/")); equipment registry: \(f.equipmentState.knownEquipment.map { "\($0.count) known" } ?? "any equipment")")
             print("  machine events: duration up to \(f.machineEvent.maxDurationMs / 1000) s, event_time up to \(f.machineEvent.maxFutureSeconds) s ahead")
             for rule in config.alertRules { print("  alert:    \(rule.summary)") }

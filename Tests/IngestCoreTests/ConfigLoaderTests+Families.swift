@@ -129,7 +129,7 @@ extension ConfigLoaderTests {
 
     @Test func anUnknownFamilyUnderFamiliesIsRejectedWithAHint() {
         expectError("families:\n  batery:\n    soc: [0, 1]\n", line: 2, key: "families.batery",
-                    message: "unknown key (did you mean 'battery'?); known keys here: battery, equipment_state, machine_event")
+                    message: "unknown key (did you mean 'battery'?); known keys here: sensor, battery, equipment_state, machine_event")
     }
 
     @Test func anUnknownSettingOfAFamilyIsRejected() {
@@ -167,5 +167,28 @@ extension ConfigLoaderTests {
     func formatNumberOnANonSensorRouteIsRejected(family: String) {
         expectError("routes:\n  - topic: x/{id}\n    family: \(family)\n    format: number\n", line: 4, key: "routes[0].format",
                     message: "format 'number' is for sensor routes only; a \(family) payload is JSON")
+    }
+}
+
+/// The ranges of the measures the rollups aggregate: `families.sensor.value` and the battery's.
+extension ConfigLoaderTests {
+    @Test func readsTheSensorValueRangeAndTheBatteryCurrentRange() throws {
+        let c = try load("families:\n  sensor:\n    value: [-1e100, 1e100]\n  battery:\n    current: [-500, 500]\n    voltage: [0, 1_000]\n")
+        #expect(c.families.sensor.value == -1e100...1e100)
+        #expect(c.families.battery.current == -500...500)
+        #expect(c.families.battery.voltage == 0...1000)
+        #expect(try load("families:\n  sensor:\n").families.sensor == SensorRanges())
+    }
+
+    @Test(arguments: ["sensor:\n    value", "battery:\n    voltage", "battery:\n    current", "battery:\n    temperature",
+                      "battery:\n    soc", "battery:\n    soh"])
+    func aMeasureRangePastTheStorageBoundIsRefused(key: String) {
+        let name = key.replacingOccurrences(of: ":\n    ", with: ".")
+        expectError("families:\n  \(key): [0, 2e154]\n", line: 3, key: "families.\(name)", message: "within -1e100 to 1e100 (beyond, a rollup's sum of squares could overflow), got [0, 2e154]")
+        expectError("families:\n  \(key): [-1.7976931348623157e308, 0]\n", line: 3, key: "families.\(name)", message: "within")
+    }
+
+    @Test func anUnknownKeyUnderSensorIsRefused() {
+        expectError("families:\n  sensor:\n    values: [0, 1]\n", line: 3, key: "families.sensor.values", message: "did you mean 'value'")
     }
 }

@@ -184,9 +184,6 @@ extension ConfigLoader {
     }
 
     private func number(_ r: ConfigNode, _ key: String, in range: ClosedRange<Double>) -> Double? {
-        guard let text = r.string(key) else { return nil }
-        guard let v = Double(text.replacingUnderscores), v.isFinite else { return r.fail(key, "expected a number, got '\(text)'") }
-        guard range.contains(v) else { return r.fail(key, "expected a number from \(range.lowerBound) to \(range.upperBound), got \(text)") }
-        return v
+        r.number(key, in: range)
     }
 }

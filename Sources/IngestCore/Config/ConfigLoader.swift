@@ -149,16 +149,25 @@ public struct ConfigLoader: Sendable {
         publish.deadLetters = p.bool("dead_letters") ?? publish.deadLetters
     }
 
-    /// `families:` — per-family checks: battery ranges, the equipment registry and states,
+    /// `families:` — per-family checks: the sensor value's range, battery ranges, the equipment registry and states,
     /// machine-event bounds.
     private func families(_ f: ConfigNode, into settings: inout FamilySettings) {
-        f.rejectUnknownKeys(["battery", "equipment_state", "machine_event"])
+        f.rejectUnknownKeys(["sensor", "battery", "equipment_state", "machine_event"])
+        // The rollups aggregate these: no range reaches past what their sums of squares hold.
+        func measure(_ node: ConfigNode, _ key: String, _ value: inout ClosedRange<Double>) {
+            value = node.range(key, within: StorageBound.range, limitText: StorageBound.text) ?? value
+        }
+        if let s = f.section("sensor") {
+            s.rejectUnknownKeys(["value"])
+            measure(s, "value", &settings.sensor.value)
+        }
         if let b = f.section("battery") {
-            b.rejectUnknownKeys(["soc", "soh", "temperature", "voltage"])
-            settings.battery.soc = b.range("soc") ?? settings.battery.soc
-            settings.battery.soh = b.range("soh") ?? settings.battery.soh
-            settings.battery.temperature = b.range("temperature") ?? settings.battery.temperature
-            settings.battery.voltage = b.range("voltage") ?? settings.battery.voltage
+            b.rejectUnknownKeys(["soc", "soh", "temperature", "voltage", "current"])
+            measure(b, "soc", &settings.battery.soc)
+            measure(b, "soh", &settings.battery.soh)
+            measure(b, "temperature", &settings.battery.temperature)
+            measure(b, "voltage", &settings.battery.voltage)
+            measure(b, "current", &settings.battery.current)
         }
         if let e = f.section("equipment_state") {
             e.rejectUnknownKeys(["states", "equipment"])

@@ -132,6 +132,16 @@ struct ConfigNode {
         return n
     }
 
+    /// A finite number inside `range`; reported and nil otherwise. The shared check for a
+    /// number key: any section with a bound calls this (or `int`, `duration`, `range`), so the
+    /// value is range-checked before it is converted or multiplied.
+    func number(_ key: String, in range: ClosedRange<Double>) -> Double? {
+        guard let text = string(key) else { return nil }
+        guard let v = Double(text.replacingUnderscores), v.isFinite else { return fail(key, "expected a number, got '\(text)'") }
+        guard range.contains(v) else { return fail(key, "expected a number from \(range.lowerBound) to \(range.upperBound), got \(text)") }
+        return v
+    }
+
     func bool(_ key: String) -> Bool? {
         guard let text = string(key) else { return nil }
         switch text.lowercased() {
@@ -144,10 +154,12 @@ struct ConfigNode {
     /// A duration such as `200ms`, `5s`, `15m`, `2h`, `7d`; a bare number is seconds.
     func duration(_ key: String, in range: ClosedRange<Duration>) -> Duration? {
         guard let text = string(key) else { return nil }
-        guard let d = parseDuration(text) else {
+        guard let ms = parseDurationMilliseconds(text) else {
             return fail(key, "expected a duration such as 200ms, 5s, 15m, 2h or 7d, got '\(text)'")
         }
-        guard range.contains(d) else { return fail(key, "expected a duration from \(range.lowerBound) to \(range.upperBound), got \(text)") }
+        guard let d = checkedMilliseconds(ms), range.contains(d) else {
+            return fail(key, "expected a duration from \(range.lowerBound) to \(range.upperBound), got \(text)")
+        }
         return d
     }
 
@@ -156,11 +168,11 @@ struct ConfigNode {
     func durationOrOff(_ key: String, in range: ClosedRange<Duration>, default value: Duration?) -> Duration? {
         guard let text = string(key) else { return value }
         if text.lowercased() == "off" { return nil }
-        guard let d = parseDuration(text) else {
+        guard let ms = parseDurationMilliseconds(text) else {
             report(key, "expected off or a duration such as 12h, 7d or 30d, got '\(text)'")
             return value
         }
-        guard range.contains(d) else {
+        guard let d = checkedMilliseconds(ms), range.contains(d) else {
             report(key, "expected off or a duration from \(range.lowerBound) to \(range.upperBound), got \(text)")
             return value
         }
@@ -179,12 +191,16 @@ struct ConfigNode {
         return out
     }
 
-    /// A numeric range written as a two-element list `[low, high]`.
-    func range(_ key: String) -> ClosedRange<Double>? {
+    /// A numeric range written as a two-element list `[low, high]`, both ends inside `limit`
+    /// (`limitText` says which, and why, in the error).
+    func range(_ key: String, within limit: ClosedRange<Double>? = nil, limitText: String = "") -> ClosedRange<Double>? {
         guard let items = strings(key) else { return nil }
         let numbers = items.compactMap { Double($0.replacingUnderscores) }
         guard items.count == 2, numbers.count == 2, numbers[0].isFinite, numbers[1].isFinite, numbers[0] <= numbers[1] else {
             return fail(key, "expected [low, high] with two numbers, low not above high, got [\(items.joined(separator: ", "))]")
+        }
+        if let limit, !limit.contains(numbers[0]) || !limit.contains(numbers[1]) {
+            return fail(key, "expected [low, high] within \(limitText.isEmpty ? "\(limit.lowerBound) to \(limit.upperBound)" : limitText), got [\(items.joined(separator: ", "))]")
         }
         return numbers[0]...numbers[1]
     }
@@ -204,18 +220,42 @@ struct ConfigNode {
     }
 }
 
+/// A duration such as `200ms`, `5s`, `15m`, `2h`, `7d` or a bare number of seconds; nil when
+/// it is not one, or is longer than `maxConfigDuration` (checked before any conversion:
+/// `1e300s` is refused, not a trap).
 func parseDuration(_ text: String) -> Duration? {
+    parseDurationMilliseconds(text).flatMap(checkedMilliseconds)
+}
+
+/// The milliseconds a duration's text says, as a Double (finite, not negative); nil when it
+/// is not a duration. Not yet converted: see `checkedMilliseconds`.
+func parseDurationMilliseconds(_ text: String) -> Double? {
     let t = text.trimmingASCIIWhitespace.replacingUnderscores
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-    for (suffix, scale) in units where t.hasSuffix(suffix) {
-        let number = t.dropLast(suffix.count)
+    var number = Substring(t), scale = 1.0
+    for (suffix, unitScale) in units where t.hasSuffix(suffix) {
         // "ms" must not be read as "m" + "s"
-        if suffix == "s", number.hasSuffix("m") { continue }
-        guard let v = Double(number.trimmingASCIIWhitespace), v >= 0, v.isFinite else { return nil }
-        return .milliseconds(Int64((v * scale * 1000).rounded()))
+        if suffix == "s", t.dropLast(1).hasSuffix("m") { continue }
+        number = t.dropLast(suffix.count)
+        scale = unitScale
+        break
     }
-    guard let v = Double(t), v >= 0, v.isFinite else { return nil }
-    return .milliseconds(Int64((v * 1000).rounded()))
+    guard let v = Double(number.trimmingASCIIWhitespace), v.isFinite, v >= 0 else { return nil }
+    let ms = v * scale * 1000
+    return ms.isFinite ? ms : nil
+}
+
+/// The longest duration any config key may hold before its own range applies: 1,000 years,
+/// far inside what Int64 milliseconds (and Duration arithmetic on them) can hold.
+let maxConfigDuration: Duration = .seconds(1_000 * 366 * 86_400)
+
+/// `ms` milliseconds as a Duration when it is finite, not negative and at most
+/// `maxConfigDuration`; nil otherwise. The one place the loader turns a Double into an
+/// integer duration: every check comes before the conversion, so no value can trap.
+func checkedMilliseconds(_ ms: Double) -> Duration? {
+    let limit = Double(maxConfigDuration.components.seconds) * 1000
+    guard ms.isFinite, ms >= 0, ms <= limit, let whole = Int64(exactly: ms.rounded()) else { return nil }
+    return .milliseconds(whole)
 }
 
 extension String {

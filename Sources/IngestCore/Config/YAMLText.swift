@@ -3,15 +3,20 @@
 struct YAMLText {
     let lines: [Substring]
 
+    /// Lines split where the YAML parser (libyaml) breaks them: LF, CR, CR LF, NEL, LS and PS,
+    /// so that its line numbers name the same lines.
     init(_ text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines = text.split(omittingEmptySubsequences: false) { c in
+            c == "\n" || c == "\r" || c == "\r\n" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}"
+        }
     }
 
     /// The line (1-based) of the second `name:` at one indentation from `mappingLine` on,
     /// with the dotted path of its parents.
     func repeatedKey(_ name: String, after mappingLine: Int) -> (line: Int, path: String)? {
         var seenAt: [Int: Int] = [:]  // indentation -> first line seen
-        for i in max(0, mappingLine - 1)..<lines.count {
+        // Clamped: a line the parser names past the last one read here finds nothing, never traps.
+        for i in min(max(0, mappingLine - 1), lines.count)..<lines.count {
             guard let (indent, key) = Self.key(lines[i]), key == name else { continue }
             if seenAt[indent] != nil { return (i + 1, path(to: i, indent: indent, key: key)) }
             seenAt[indent] = i

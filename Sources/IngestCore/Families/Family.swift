@@ -32,7 +32,7 @@ public enum Family: String, Sendable, CaseIterable, Hashable {
         let limits = settings.limits
         switch self {
         case .sensor:
-            return FamilyLane(codec: SensorDecoder(limits: limits), limits: limits, dedupCapacity: dedupCapacity)
+            return FamilyLane(codec: SensorDecoder(limits: limits, ranges: settings.sensor), limits: limits, dedupCapacity: dedupCapacity)
         case .battery:
             return FamilyLane(codec: BatteryDecoder(limits: limits, ranges: settings.battery), limits: limits,
                               dedupCapacity: dedupCapacity)
@@ -49,6 +49,7 @@ public enum Family: String, Sendable, CaseIterable, Hashable {
 /// What the families' decoders and validators are configured with.
 public struct FamilySettings: Equatable, Sendable {
     public var limits = Limits()
+    public var sensor = SensorRanges()
     public var battery = BatteryRanges()
     public var equipmentState = EquipmentStateSettings()
     public var machineEvent = MachineEventSettings()

@@ -70,8 +70,8 @@ extension FamilyCodec {
         var out = Decoded<Record>()
         out.recordCount = 1
         switch json {
-        case .number(let v) where Self.acceptsBareNumber:
-            decodeRecord([("value", .number(v))], index: 0, fields: fields, receivedAt: receivedAt, into: &out)
+        case .number where Self.acceptsBareNumber, .integer where Self.acceptsBareNumber:
+            decodeRecord([("value", json)], index: 0, fields: fields, receivedAt: receivedAt, into: &out)
         case .object(let members):
             decodeRecord(members, index: 0, fields: fields, receivedAt: receivedAt, into: &out)
         case .array(let elements):

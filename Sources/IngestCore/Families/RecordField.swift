@@ -3,7 +3,8 @@
 enum RecordField {
     static func timestamp(_ key: String, _ v: JSONValue) -> Result<Timestamp?, RejectReason> {
         switch v {
-        case .number(let n):
+        case .number, .integer:
+            let n = v.numberValue!
             guard let t = Timestamp(epoch: n) else { return .failure(.badTimestamp(String(n))) }
             return .success(t)
         case .string(let s):
@@ -27,16 +28,29 @@ enum RecordField {
     static func number(_ key: String, _ v: JSONValue) -> Result<Double?, RejectReason> {
         switch v {
         case .number(let n): .success(n)
+        case .integer(let i): .success(Double(i))
         case .null: .success(nil)
         default: .failure(.wrongType(field: key, expected: "a number", got: v.typeName))
         }
     }
 
+    /// An integer stored exactly (a bigint column): the literal's exact value (`.integer`
+    /// from 2^53 on), or a whole Double below 2^53 (`1e3` is 1000). From 2^53 on a number
+    /// written with a fraction or an exponent is not exact (9.007199254740993e15 is 2^53 as a
+    /// Double), and one past the bigint range does not fit: both refused, naming the field.
     static func integer(_ key: String, _ v: JSONValue) -> Result<Int64?, RejectReason> {
         switch v {
-        case .number(let n) where n == n.rounded() && abs(n) < 9.2e18: .success(Int64(n))
-        case .null: .success(nil)
-        default: .failure(.wrongType(field: key, expected: "an integer", got: v.typeName))
+        case .integer(let i): return .success(i)
+        case .number(let n) where n == n.rounded() && n.magnitude < 9_007_199_254_740_992: return .success(Int64(n))
+        case .number(let n) where n.isFinite && n == n.rounded():
+            // -2^63 as a Double fits; 2^63 does not.
+            if n < -9_223_372_036_854_775_808.0 || n >= 9_223_372_036_854_775_808.0 {
+                return .failure(.outOfRange(field: key, value: n, range: -9_223_372_036_854_775_808.0...9_223_372_036_854_775_807.0))
+            }
+            return .failure(.wrongType(field: key, expected: "an integer written in digits (beyond ±2^53 a fraction or exponent is not exact)",
+                                       got: "a number"))
+        case .null: return .success(nil)
+        default: return .failure(.wrongType(field: key, expected: "an integer", got: v.typeName))
         }
     }
 

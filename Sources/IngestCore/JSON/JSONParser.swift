@@ -101,7 +101,7 @@ private struct Reader {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw .unexpectedByte(b, offset: index)
         }
     }
@@ -285,7 +285,9 @@ private struct Reader {
         return v
     }
 
-    mutating func number() throws(JSONError) -> Double {
+    /// A number: `.integer` for an integer literal of 2^53 or more that fits Int64 (exact),
+    /// `.number` otherwise.
+    mutating func number() throws(JSONError) -> JSONValue {
         let start = index
         var negative = false
         if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
@@ -306,7 +308,9 @@ private struct Reader {
             guard intDigits > 0 else { throw .invalidNumber(offset: start) }
         }
         var fractionDigits = 0
+        var hasFraction = false
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            hasFraction = true
             index += 1
             let fractionStart = index
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
@@ -329,11 +333,26 @@ private struct Reader {
         // is correctly rounded. Anything else goes through the standard library.
         if !hasExponent, digits <= 15, fractionDigits <= 22 {
             let v = Double(mantissa) / powersOfTen[fractionDigits]
-            return negative ? -v : v
+            return .number(negative ? -v : v)
+        }
+        // 16 to 19 digits and nothing else: the mantissa is the exact value (below 10^19 < 2^64).
+        if !hasExponent, !hasFraction, digits <= 19 {
+            if !negative, mantissa <= UInt64(Int64.max) {
+                return Self.integer(Int64(mantissa))
+            }
+            if negative, mantissa <= UInt64(Int64.max) + 1 {
+                return Self.integer(mantissa == UInt64(Int64.max) + 1 ? Int64.min : -Int64(mantissa))
+            }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let v = Double(text) else { throw .invalidNumber(offset: start) }
-        return v
+        return .number(v)
+    }
+
+    /// An exact integer: `.number` below 2^53 in magnitude (where no other integer rounds to
+    /// the same Double), else `.integer`.
+    private static func integer(_ i: Int64) -> JSONValue {
+        i.magnitude < 1 << 53 ? .number(Double(i)) : .integer(i)
     }
 }
 

@@ -94,6 +94,7 @@ public struct JSONWriter: Sendable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += number(n)
+        case .integer(let i): out += String(i)
         case .string(let s): appendQuoted(s, to: &out)
         case .array(let items):
             out += "["

@@ -108,7 +108,7 @@ public final class Daemon: Sendable {
             services: [IngressService.SessionCloser(ingress: ingress), WriterService(writer: writer, stopTimeout: config.stopTimeout),
                        pipeline, ingress, reporter,
                        RollupService(refresher: RollupRefresher(config: config, logger: logger.labelled("ingestd.rollups"),
-                                                                onFirstConnection: checkRole))],
+                                                                stats: stats, onFirstConnection: checkRole))],
             logger: lifecycleLogger))
         stop.attach(group)
         if let reloadConfig {

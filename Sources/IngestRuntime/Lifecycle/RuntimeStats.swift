@@ -18,6 +18,8 @@ public final class RuntimeStats: Sendable {
         public var alertsRaised = 0
         public var alertsCleared = 0
         public var windowsPublished = 0
+        /// Minutes the rollup refresh could not roll up and set aside (native partitions, `rollup_failures`).
+        public var rollupMinutesSetAside = 0
         /// Alerts raised and cleared per rule and severity (the metrics' labels).
         public var alertsRaisedByRule: [AlertLabels: Int] = [:]
         public var alertsClearedByRule: [AlertLabels: Int] = [:]
@@ -97,6 +99,8 @@ public final class RuntimeStats: Sendable {
     func databaseConnected() { state.withLock { $0.databaseConnects += 1 } }
 
     func published(windows n: Int) { state.withLock { $0.windowsPublished += n } }
+
+    func rollupMinutesSetAside(_ n: Int) { state.withLock { $0.rollupMinutesSetAside += n } }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 }

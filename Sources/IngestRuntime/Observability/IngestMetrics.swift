@@ -107,6 +107,7 @@ public final class IngestMetrics: Sendable {
         }
         out.append(("ingestd_windows_published_total", [], s.windowsPublished))
         out.append(("ingestd_late_readings_total", [], s.lateReadings))
+        out.append(("ingestd_rollup_minutes_set_aside_total", [], s.rollupMinutesSetAside))
         // A reconnect is every accepted connection after the first.
         out.append(("ingestd_mqtt_reconnects_total", [], max(0, s.mqttConnects - 1)))
         out.append(("ingestd_mqtt_connect_failures_total", [], s.mqttConnectFailures))

@@ -12,7 +12,7 @@ public struct Migrator {
     let storage: IngestConfig.Storage
     let logger: Logger
 
-    public init(connection: PostgresConnection, storage: IngestConfig.Storage, logger: Logger) {
+    public init(connection: PostgresConnection, storage: IngestConfig.Storage, logger: Logger = Logger(label: "ingestd.migrate")) {
         self.connection = connection
         self.storage = storage
         self.logger = logger

@@ -85,7 +85,7 @@ public struct BatteryDecoder: FamilyCodec {
         if let reason = FieldCheck.text("battery", r.battery, required: true, topicLevel: true, limits: limits) { return reason }
         if let reason = FieldCheck.text("site", r.site, required: false, topicLevel: true, limits: limits) { return reason }
         if let reason = FieldCheck.number("voltage", r.voltage, in: ranges.voltage) { return reason }
-        if let reason = FieldCheck.number("current", r.current) { return reason }
+        if let reason = FieldCheck.number("current", r.current, in: ranges.current) { return reason }
         if let reason = FieldCheck.number("temperature", r.temperature, in: ranges.temperature) { return reason }
         if let reason = FieldCheck.number("soc", r.soc, in: ranges.soc) { return reason }
         if let reason = FieldCheck.number("soh", r.soh, in: ranges.soh) { return reason }

@@ -35,7 +35,15 @@ public struct MachineEventDecoder: FamilyCodec {
             case "event_id":
                 switch v {
                 case .string(let s): eventID = s
-                case .number(let n) where n == n.rounded() && abs(n) < 9.2e18: eventID = String(Int64(n))
+                case .number, .integer:
+                    // Its exact decimal text: two ids that differ beyond 2^53 stay two.
+                    switch RecordField.integer(key, v) {
+                    case .success(let n?): eventID = String(n)
+                    case .success(nil): break
+                    case .failure(.wrongType(_, "an integer", let got)):
+                        return fail(.wrongType(field: key, expected: "a string or an integer", got: got))
+                    case .failure(let reason): return fail(reason)
+                    }
                 default: return fail(.wrongType(field: key, expected: "a string or an integer", got: v.typeName))
                 }
             case "event_time", "received_time":

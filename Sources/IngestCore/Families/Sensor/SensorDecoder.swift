@@ -13,9 +13,9 @@ public struct SensorDecoder: FamilyCodec {
     public var limits: Limits
     private let validator: SensorValidator
 
-    public init(limits: Limits) {
+    public init(limits: Limits, ranges: SensorRanges = SensorRanges()) {
         self.limits = limits
-        validator = SensorValidator(limits: limits)
+        validator = SensorValidator(limits: limits, ranges: ranges)
     }
 
     public func decode(_ payload: [UInt8], format: PayloadFormat, topicFields: [String: String],
@@ -50,7 +50,7 @@ public struct SensorDecoder: FamilyCodec {
                 case .failure(let reason): return fail(reason)
                 }
             case "value":
-                guard case .number(let n) = v else {
+                guard let n = v.numberValue else {
                     return fail(.wrongType(field: "value", expected: "a number", got: v.typeName))
                 }
                 value = n
@@ -64,6 +64,7 @@ public struct SensorDecoder: FamilyCodec {
                 switch v {
                 case .string(let text): s = text
                 case .number(let n) where key == "quality": s = n.shortText
+                case .integer(let i) where key == "quality": s = String(i)
                 case .null: s = nil
                 default: return fail(.wrongType(field: key, expected: "a string", got: v.typeName))
                 }
@@ -101,7 +102,7 @@ public struct SensorDecoder: FamilyCodec {
         var readings: [SensorReading] = []
         if let values {
             for (name, mv) in values {
-                guard case .number(let n) = mv else {
+                guard let n = mv.numberValue else {
                     return fail(.wrongType(field: "values.\(name)", expected: "a number", got: mv.typeName))
                 }
                 readings.append(SensorReading(ts: timestamp, device: device, metric: name, value: n, unit: unit,

@@ -18,6 +18,7 @@ import PostgresClient
 public final class RollupRefresher: @unchecked Sendable {  // `connection` and the schedule are touched only by its thread
     private let config: IngestConfig
     private let logger: Logger
+    private let stats: RuntimeStats?
     private let lock = ConditionLock()
     private let wake: ConditionLock.Condition
     private var stopping = false  // under `lock`
@@ -25,6 +26,10 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
 
     private var connection: PostgresConnection?
     private var nextRetention = ContinuousClock.now
+    /// The newest `rollup_failures` row logged (migration 15).
+    private var lastFailureLogged: Int64 = 0
+    /// Minutes the refresh set aside, as this refresher saw them (its thread only).
+    private(set) var setAsideMinutes = 0
     /// Called once, with the first connection made; then nil.
     private var onFirstConnection: ((PostgresConnection) -> Void)?
 
@@ -33,10 +38,12 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
 
     /// - Parameter onFirstConnection: called once on the refresher's thread with its first
     ///   connection, before it reads the layout (the daemon looks at its role there).
-    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups"),
+    /// - Parameter stats: counts the minutes the refresh sets aside (`/metrics`).
+    public init(config: IngestConfig, logger: Logger = Logger(label: "ingestd.rollups"), stats: RuntimeStats? = nil,
                 onFirstConnection: ((PostgresConnection) -> Void)? = nil) {
         self.config = config
         self.logger = logger
+        self.stats = stats
         self.onFirstConnection = onFirstConnection
         wake = ConditionLock.Condition(lock)
     }
@@ -117,6 +124,24 @@ public final class RollupRefresher: @unchecked Sendable {  // `connection` and t
             if taken < Self.rowsPerCall { break }
         }
         if total > 0 { logger.debug("rollups refreshed", metadata: ["pending_rows": "\(total)"]) }
+        try logSetAside(on: connection)
+    }
+
+    /// Logs the minutes the refresh set aside since the last look (`rollup_failures`, migration
+    /// 15: a minute that cannot be rolled up no longer stays pending, so the others go on).
+    /// Those set aside before this process started are counted once, at its first look.
+    private func logSetAside(on connection: PostgresConnection) throws {
+        guard try connection.execute("SELECT to_regclass('rollup_failures') IS NOT NULL").value(0, 0) == "t" else { return }
+        let result = try connection.execute("""
+            SELECT count(*), max(id), (array_agg(family || ' ' || bucket::text || ': ' || error ORDER BY id DESC))[1]
+            FROM rollup_failures WHERE id > \(lastFailureLogged)
+            """)
+        let count = Int(result.value(0, 0) ?? "0") ?? 0
+        guard count > 0, let newest = result.value(0, 1).flatMap({ Int64($0) }) else { return }
+        logger.warning("rollups: \(count) minutes could not be rolled up and were set aside (table rollup_failures); the newest: \(result.value(0, 2) ?? "")")
+        setAsideMinutes += count
+        stats?.rollupMinutesSetAside(count)
+        lastFailureLogged = newest
     }
 
     /// Drops the daily partitions that end before both the retention horizon and the oldest
