@@ -42,5 +42,6 @@ struct FamilyTables {
         DeadLetterMigrations.messageKey, AlertMigrations.table, RollupMigrations.migration, LeastPrivilege.migration,
         SearchPathHardening.migration,
         MachineEventMigrations.ownedByMachine, EquipmentStateMigrations.currentByIdentity,
+        EquipmentStateMigrations.historyByIdentity,
     ]
 }
