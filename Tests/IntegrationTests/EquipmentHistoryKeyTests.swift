@@ -95,6 +95,14 @@ extension StackTests {
                    ('\(before)', 'press2', 'tab1', 'green', 'w1', 1, NULL, NULL, now() - interval '1 min'),
                    (now() - interval '3 days', 'press1', 'tab1', 'yellow', NULL, NULL, 'sA', 'l1', now() - interval '3 days');
             """)
+        let threeDaysAgo = try db.execute("SELECT changed_at FROM equipment_state_history WHERE state = 'yellow'").value(0, 0) ?? ""
+        if old.layout == .hypertable {
+            // As in a database that ran with compress_after: the old chunk compressed.
+            try db.execute("ALTER TABLE equipment_state_history SET (timescaledb.compress, timescaledb.compress_segmentby = 'equipment')")
+            #expect(try db.execute("""
+                SELECT count(compress_chunk(c)) FROM show_chunks('equipment_state_history', older_than => now() - interval '2 days') c
+                """).value(0, 0) == "1")
+        }
         let rowsBefore = try db.execute("SELECT * FROM equipment_state_history ORDER BY changed_at, equipment").rows
 
         let up = try Migrator(connection: try PostgresConnection(dbURL), storage: Self.storage(engine), logger: logger).migrate()
@@ -116,6 +124,17 @@ extension StackTests {
             try db.execute("""
                 INSERT INTO equipment_state_history (changed_at, equipment, source, state, site, line, received_at)
                 VALUES ('\(before)', 'press2', 'tab1', 'red', NULL, NULL, now())
+                """)
+        }
+        // The same in the old (on TimescaleDB compressed) chunk.
+        try db.execute("""
+            INSERT INTO equipment_state_history (changed_at, equipment, source, state, site, line, received_at)
+            VALUES ('\(threeDaysAgo)', 'press1', 'tab1', 'green', 'sB', 'l1', now())
+            """)
+        #expect(throws: (any Error).self, "a second row of site A's press1 three days ago was stored") {
+            try db.execute("""
+                INSERT INTO equipment_state_history (changed_at, equipment, source, state, site, line, received_at)
+                VALUES ('\(threeDaysAgo)', 'press1', 'tab1', 'red', 'sA', 'l1', now())
                 """)
         }
         try db.execute("DELETE FROM equipment_state_history WHERE site = 'sB'")
