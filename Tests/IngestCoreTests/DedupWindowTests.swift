@@ -187,6 +187,23 @@ import Testing
         #expect(w.observe(Fixture.stateChange("press-1", "red", source: "tablet-1", seq: 3, receivedAt: Self.t0 + 5)) == .stale)
     }
 
+    @Test("press1 of site B with the changed_at and source of site A's press1 is new, not a duplicate or a correction of it")
+    func equipmentStateChangesOfTheSameNameOnAnotherSiteAreNew() {
+        var w = DedupWindow<EquipmentStateChange>(capacity: 10)
+        func change(_ state: String, site: String?, line: String? = "l1", receivedAt: Timestamp = Self.t0) -> EquipmentStateChange {
+            var c = Fixture.stateChange("press1", state, source: "tablet-1", seq: 3, receivedAt: receivedAt)
+            c.site = site
+            c.line = line
+            return c
+        }
+        #expect(w.observe(change("red", site: "sB")) == .new)
+        #expect(w.observe(change("red", site: "sA")) == .new, "site A's change taken as a duplicate of site B's")
+        #expect(w.observe(change("green", site: "sA", line: "l2", receivedAt: Self.t0 + 1)) == .new)
+        #expect(w.observe(change("yellow", site: nil, receivedAt: Self.t0 + 2)) == .new)
+        #expect(w.observe(change("green", site: "sA", receivedAt: Self.t0 + 3)) == .updated, "a correction of site A's own change")
+        #expect(w.observe(change("red", site: "sB", receivedAt: Self.t0 + 4)) == .duplicate, "site B's change is still its own")
+    }
+
     // MARK: Machine events (ordered by received_time)
 
     @Test func machineEventCorrectionReceivedLaterIsAnUpdate() {

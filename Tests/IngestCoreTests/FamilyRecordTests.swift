@@ -107,7 +107,7 @@ import Testing
         #expect(BatteryReading.family == .battery)
     }
 
-    // MARK: Equipment state: key (equipment, changed_at, source), content (state, worker, seq)
+    // MARK: Equipment state: key (site, line, equipment, changed_at, source), content (state, worker, seq)
 
     @Test func equipmentStateKeyIncludesTheSource() {
         let a = F.stateChange("p1", source: "tablet-1")
@@ -115,6 +115,24 @@ import Testing
         #expect(F.stateChange("p1", changedAt: Self.t0 + 1).key != a.key)
         #expect(F.stateChange("p1", "red").key == a.key)
         #expect(EquipmentStateChange.family == .equipmentState)
+    }
+
+    @Test("press1 of another site or line is another key, a level the route does not capture (nil) another value than \"\"")
+    func equipmentStateKeyIncludesTheSiteAndLine() {
+        func change(site: String?, line: String?) -> EquipmentStateChange {
+            var c = F.stateChange("press1")
+            c.site = site
+            c.line = line
+            return c
+        }
+        let a = change(site: "sA", line: "l1")
+        #expect(change(site: "sA", line: "l1").key == a.key)
+        #expect(change(site: "sB", line: "l1").key != a.key)
+        #expect(change(site: "sA", line: "l2").key != a.key)
+        #expect(change(site: nil, line: "l1").key != a.key)
+        #expect(change(site: nil, line: nil).key == change(site: nil, line: nil).key, "NULL is one value in the key")
+        #expect(change(site: nil, line: nil).key != change(site: "", line: "").key, "the key holds the stored values")
+        #expect(change(site: "sB", line: "l1").content == a.content)
     }
 
     @Test(arguments: ["state", "worker", "seq"])

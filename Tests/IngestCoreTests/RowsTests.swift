@@ -31,11 +31,14 @@ import Testing
         let batteries = Rows([F.battery("b1", soc: 10), F.battery("b1", soc: 20, ts: F.t0 + 1), F.battery("b1", soc: 30)],
                              mayRepeatKeys: true)
         #expect(batteries.recordsWithUniqueKeys == [F.battery("b1", soc: 30), F.battery("b1", soc: 20, ts: F.t0 + 1)])
-        // equipment state: (equipment, changed_at, source) — another tablet is another key
+        // equipment state: (site, line, equipment, changed_at, source) — another tablet, or the
+        // same name on another site, is another key
+        var onSiteB = F.stateChange("p1", "red")
+        onSiteB.site = "sB"
         let changes = Rows([F.stateChange("p1", "green"), F.stateChange("p1", "red", source: "tablet-2"),
-                            F.stateChange("p1", "yellow")],
+                            onSiteB, F.stateChange("p1", "yellow")],
                            mayRepeatKeys: true)
-        #expect(changes.recordsWithUniqueKeys == [F.stateChange("p1", "yellow"), F.stateChange("p1", "red", source: "tablet-2")])
+        #expect(changes.recordsWithUniqueKeys == [F.stateChange("p1", "yellow"), F.stateChange("p1", "red", source: "tablet-2"), onSiteB])
         // machine event: event_id
         let events = Rows([F.event("e1", durationMs: 1), F.event("e2"), F.event("e1", durationMs: 2)], mayRepeatKeys: true)
         #expect(events.recordsWithUniqueKeys == [F.event("e1", durationMs: 2), F.event("e2")])

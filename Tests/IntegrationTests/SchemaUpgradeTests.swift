@@ -63,7 +63,7 @@ extension StackTests {
         try Self.insertRows(db)
 
         let up = try Self.migrator(upgraded, engine: storageEngine).migrate()
-        #expect(up.applied == Array((Self.todaysSchema + 1)..<(Self.latest + 1)))
+        #expect(up.applied == Migration.all.map(\.version).filter { $0 > Self.todaysSchema })
         #expect(up.current == Self.latest)
         for table in Self.tables {
             #expect(try db.execute("SELECT count(*) FROM \(table)").value(0, 0) == "1", "\(table) lost its row in the upgrade")
@@ -88,7 +88,7 @@ extension StackTests {
         let again = try Self.migrator(url, engine: .partitions).migrate(through: 3)
         #expect(again.applied.isEmpty)
         let rest = try Self.migrator(url, engine: .partitions).migrate()
-        #expect(rest.applied == Array(4...Self.latest))
+        #expect(rest.applied == Migration.all.map(\.version).filter { $0 > 3 })
     }
 }
 }

@@ -43,5 +43,6 @@ struct FamilyTables {
         SearchPathHardening.migration,
         MachineEventMigrations.ownedByMachine, EquipmentStateMigrations.currentByIdentity,
         RobustRollups.migration,
+        EquipmentStateMigrations.historyByIdentity,
     ]
 }

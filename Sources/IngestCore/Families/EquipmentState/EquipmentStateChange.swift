@@ -1,5 +1,5 @@
 /// One change of an equipment's magnet colour, set by a worker on a tablet (the source), at
-/// the tablet's clock. Natural key: (equipment, changed_at, source). Every change is history;
+/// the tablet's clock. Natural key: (site, line, equipment, changed_at, source). Every change is history;
 /// the current state of each piece of equipment — (site, line, equipment), `identity` — is
 /// the change that `supersedes` all others.
 public struct EquipmentStateChange: FamilyRecord {
@@ -28,15 +28,20 @@ public struct EquipmentStateChange: FamilyRecord {
 
     public static var family: Family { .equipmentState }
 
-    /// (site, line, equipment, changed_at, source): a change of `press1` of another site is
-    /// never a version of this one.
+    /// (site, line, equipment, changed_at, source): a change of `press1` of another site or
+    /// line is never a version of this one. The levels are kept as stored — a level the
+    /// route does not capture is nil, another value than "" — as the history's unique key
+    /// holds them (`UNIQUE NULLS NOT DISTINCT`, migration 16): the window and
+    /// `Rows.recordsWithUniqueKeys` then merge exactly the changes that one row holds.
     public struct Key: Hashable, Sendable {
-        public var identity: Identity
+        public var site: String?
+        public var line: String?
+        public var equipment: String
         public var changedAt: Timestamp
         public var source: String
     }
 
-    public var key: Key { Key(identity: identity, changedAt: changedAt, source: source) }
+    public var key: Key { Key(site: site, line: line, equipment: equipment, changedAt: changedAt, source: source) }
 
     public struct Content: Equatable, Sendable {
         var state: String

@@ -106,4 +106,22 @@ enum EquipmentStateMigrations {
         ORDER BY a.raised_at DESC;
         """
     }
+
+    /// Version 16: the history is keyed on the identity levels too, (site, line, equipment,
+    /// changed_at, source), so a change of `press1` of site B with the same changed_at and
+    /// source as site A's is a row of its own instead of a duplicate (or a correction) of A's.
+    /// A unique key of a natively partitioned table must hold the partition column and no
+    /// expression, and a TimescaleDB unique index must hold the time column: both hold for a
+    /// `UNIQUE NULLS NOT DISTINCT` constraint on the stored columns (PostgreSQL 15), which
+    /// counts a level the route does not capture (NULL) as one value, as the key needs, and
+    /// keeps the stored values as they are. Every row stays ((equipment, changed_at, source)
+    /// was unique, so the wider key is too); the same SQL on both layouts, partitions and
+    /// chunks (compressed ones too) taking the constraint from the parent.
+    static let historyByIdentity = Migration(version: 16, name: "equipment state history keyed on site, line, equipment, changed_at and source") { _, _ in
+        """
+        ALTER TABLE equipment_state_history DROP CONSTRAINT equipment_state_history_pkey;
+        ALTER TABLE equipment_state_history ADD CONSTRAINT equipment_state_history_identity_key
+            UNIQUE NULLS NOT DISTINCT (site, line, equipment, changed_at, source);
+        """
+    }
 }

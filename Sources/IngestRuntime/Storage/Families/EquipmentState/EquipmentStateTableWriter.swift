@@ -7,20 +7,20 @@ import PostgresClient
 /// broken by (source, seq), decided by the upsert itself so that two instances cannot race.
 /// The rows the upsert changed come back as effects: their retained state is published.
 struct EquipmentStateTableWriter: TableWriter {
-    /// The history's key is still (equipment, changed_at, source) (a unique key of a natively
-    /// partitioned table can hold no expression, and site and line may be NULL): a change of
-    /// the same name on another site or line never rewrites a row it collides with — it
-    /// keeps its current state, but not that one history row.
+    /// The history's key is (site, line, equipment, changed_at, source) (migration 16, a
+    /// `UNIQUE NULLS NOT DISTINCT` constraint: a level the route does not capture is NULL,
+    /// and NULL is one value in the key): a change of the same name on another site or line
+    /// is a row of its own. The same change again replaces its row only when it is a
+    /// correction (other content) received no earlier.
     static let historyInsert = """
         INSERT INTO equipment_state_history AS h
             (changed_at, equipment, source, state, worker, seq, site, line, received_at)
         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
                              $7::text[], $8::text[], $9::timestamptz[])
-        ON CONFLICT (equipment, changed_at, source) DO UPDATE SET
+        ON CONFLICT (site, line, equipment, changed_at, source) DO UPDATE SET
             state = EXCLUDED.state, worker = EXCLUDED.worker, seq = EXCLUDED.seq, received_at = EXCLUDED.received_at
         WHERE (h.state, h.worker, h.seq) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.worker, EXCLUDED.seq)
           AND EXCLUDED.received_at >= h.received_at
-          AND (coalesce(h.site, ''), coalesce(h.line, '')) = (coalesce(EXCLUDED.site, ''), coalesce(EXCLUDED.line, ''))
         """
 
     /// `EquipmentStateChange.supersedes` in SQL (sources compared byte by byte, as Swift
