@@ -56,7 +56,8 @@ public final class Daemon: Sendable {
         let inbox = try openInbox()
         let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
-        let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
+        let publisher = Publisher(topics: topics, maxQueue: config.mqtt.maxOutgoingQueue, stats: stats,
+                                  logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
         let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats, onCommitted: { [stats] batch, effects in
             // After the commit: what the world hears is what the database holds.
@@ -83,7 +84,8 @@ public final class Daemon: Sendable {
         let stopTimeout = config.stopTimeout
         stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
         let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer,
-                                       heartbeat: heartbeat.worker("pipeline"), alertState: alertState)
+                                       heartbeat: heartbeat.worker("pipeline"), alertState: alertState,
+                                       logger: logger.labelled("ingestd.pipeline"))
         // The open alerts are retained again once, at the first subscription: a kill between
         // a commit and its publish would otherwise leave an open alert without its message.
         let openAtStart = Mutex<[Alert]?>(alertState.open)
