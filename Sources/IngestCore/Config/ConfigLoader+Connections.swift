@@ -2,7 +2,8 @@ extension ConfigLoader {
     /// `mqtt:` — the broker, the session, TLS and the reconnect backoff.
     func mqtt(_ m: ConfigNode, into mqtt: inout IngestConfig.MQTT) {
         m.rejectUnknownKeys(["url", "client_id", "clean_session", "username", "password_env", "password_file",
-                             "ca_file", "cert_file", "key_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "shared_group"])
+                             "ca_file", "cert_file", "key_file", "keepalive", "reconnect_min", "reconnect_max", "queue_capacity", "shared_group",
+                             "max_outgoing_queue"])
         if let url = m.string("url") {
             if let reason = checkBrokerURL(url) { m.report("url", reason) } else { mqtt.url = url }
         }
@@ -33,6 +34,7 @@ extension ConfigLoader {
         mqtt.reconnectMin = m.duration("reconnect_min", in: .milliseconds(100)...Duration.seconds(3600)) ?? mqtt.reconnectMin
         mqtt.reconnectMax = m.duration("reconnect_max", in: .milliseconds(100)...Duration.seconds(3600)) ?? mqtt.reconnectMax
         mqtt.queueCapacity = m.int("queue_capacity", in: 1...10_000_000) ?? mqtt.queueCapacity
+        mqtt.maxOutgoingQueue = m.int("max_outgoing_queue", in: 1...10_000_000) ?? mqtt.maxOutgoingQueue
         if let group = m.string("shared_group") {
             if group.isEmpty || group.contains(where: { "/+#".contains($0) }) {
                 m.report("shared_group", "expected a group name without '/', '+' or '#', e.g. ingestd")

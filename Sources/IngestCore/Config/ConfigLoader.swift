@@ -43,7 +43,7 @@ public struct ConfigLoader: Sendable {
     /// whose inputs were read without a problem.
     private func read(_ top: ConfigNode, into config: inout IngestConfig) {
         top.rejectUnknownKeys(["mqtt", "database", "storage", "writer", "validation", "families", "dedup", "publish", "journal",
-                               "stop_timeout", "routes", "alerts", "aggregates", "log", "http"])
+                               "stop_timeout", "routes", "alerts", "aggregates", "analytics", "log", "http"])
         if let m = top.section("mqtt") { mqtt(m, into: &config.mqtt) }
         if let d = top.section("database") { database(d, into: &config.database) }
         let storageSection = top.section("storage")
@@ -97,6 +97,7 @@ public struct ConfigLoader: Sendable {
         if let a = top.section("aggregates") {
             config.aggregates = aggregates(a)
         }
+        if let a = top.section("analytics") { config.analytics = analytics(a) }
     }
 
     /// `storage:` — the engine, partitions, rollups, compression and retention.

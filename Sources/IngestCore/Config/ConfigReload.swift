@@ -24,10 +24,12 @@ public struct ConfigReload: Equatable, Sendable {
         note("writer.max_age", old.writer.maxAge != new.writer.maxAge, live: true)
         note("alerts", old.alertRules != new.alertRules, live: true)
         note("aggregates", old.aggregates != new.aggregates, live: true)
+        note("analytics", old.analytics != new.analytics, live: true)
         let (a, b) = (old.mqtt, new.mqtt)
         note("mqtt", a.url != b.url || a.clientID != b.clientID || a.cleanSession != b.cleanSession || a.username != b.username
             || a.password != b.password || a.caFile != b.caFile || a.certFile != b.certFile || a.keyFile != b.keyFile || a.keepaliveSeconds != b.keepaliveSeconds
             || a.reconnectMin != b.reconnectMin || a.reconnectMax != b.reconnectMax || a.queueCapacity != b.queueCapacity
+            || a.maxOutgoingQueue != b.maxOutgoingQueue
             || a.sharedGroup != b.sharedGroup, live: false)
         note("database", old.database.url != new.database.url || old.database.password != new.database.password
             || old.database.ownerURL != new.database.ownerURL || old.database.ownerPassword != new.database.ownerPassword

@@ -17,6 +17,11 @@ public struct IngestConfig: Sendable {
         /// Messages held between the MQTT thread and the pipeline when the journal is off;
         /// when full, the broker waits.
         public var queueCapacity = 20_000
+        /// `mqtt.max_outgoing_queue`: QoS 1 messages ingestd publishes that may wait for the
+        /// broker (sent, not yet acknowledged, or queued while it is away); past it new ones
+        /// are dropped and counted, and retained ones (state, open alerts) are sent again,
+        /// their latest version, once there is room or the broker is back.
+        public var maxOutgoingQueue = 100_000
         /// Subscribe as a member of this shared-subscription group (`$share/{group}/filter`):
         /// instances with distinct client ids then split the load.
         public var sharedGroup: String?
@@ -129,6 +134,8 @@ public struct IngestConfig: Sendable {
     public var alertRules: [AlertRule] = []
     /// `aggregates:`: windows published on `{prefix}agg/…`.
     public var aggregates = AggregateSettings()
+    /// `analytics:`: how many series alerts and windows follow, per device and in all.
+    public var analytics = SeriesBounds()
     public var logLevel = "info"
 
     public init() {}

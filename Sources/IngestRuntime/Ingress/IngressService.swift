@@ -182,6 +182,7 @@ final class IngressService: Service, Sendable {
             if let client = publisher.attached {
                 for filter in filters.withLock({ $0 }) { subscribe(filter, on: client) }
             }
+            publisher.reconnected()  // retained state and alerts dropped while it was away
             publisher.publish(status("online"))
         }
         handlers.onSubscribe = { [self] mid, granted in

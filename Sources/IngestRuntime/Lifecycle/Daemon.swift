@@ -56,7 +56,8 @@ public final class Daemon: Sendable {
         let inbox = try openInbox()
         let heartbeat = Heartbeat(workers: ["pipeline", "writer"])
         let topics = OutboundTopics(prefix: config.publish.prefix)
-        let publisher = Publisher(topics: topics, logger: logger.labelled("ingestd.publisher"))
+        let publisher = Publisher(topics: topics, maxQueue: config.mqtt.maxOutgoingQueue, stats: stats,
+                                  logger: logger.labelled("ingestd.publisher"))
         let publishDeadLetters = config.publish.deadLetters
         let writer = DatabaseWriter(config: config, logger: logger.labelled("ingestd.writer"), stats: stats, onCommitted: { [stats] batch, effects in
             // After the commit: what the world hears is what the database holds.
@@ -83,7 +84,8 @@ public final class Daemon: Sendable {
         let stopTimeout = config.stopTimeout
         stop.whenRequested { writer.stop(by: .now + max(.seconds(1), stopTimeout - .seconds(2))) }
         let pipeline = PipelineService(config: config, inbox: inbox, stats: stats, writer: writer,
-                                       heartbeat: heartbeat.worker("pipeline"), alertState: alertState)
+                                       heartbeat: heartbeat.worker("pipeline"), alertState: alertState,
+                                       logger: logger.labelled("ingestd.pipeline"))
         // The open alerts are retained again once, at the first subscription: a kill between
         // a commit and its publish would otherwise leave an open alert without its message.
         let openAtStart = Mutex<[Alert]?>(alertState.open)
@@ -192,7 +194,7 @@ public final class Daemon: Sendable {
     private func alertStateRetrying(stop: StopSignals) throws -> AlertState? {
         guard !config.alertRules.isEmpty else { return AlertState() }
         return try retryingWhileUnreachable(stop: stop, waiting: "cannot rebuild the alert state yet; ") {
-            let state = try AlertState.load(from: try DatabaseLogin.daemon(config.database).connect(), rules: config.alertRules)
+            let state = try AlertState.load(from: try DatabaseLogin.daemon(config.database).connect(), rules: config.alertRules, maxSeries: config.analytics.maxSeries)
             logger.notice("alert state rebuilt from the database", metadata: [
                 "open_alerts": "\(state.open.count)", "devices_last_seen": "\(state.lastSeen.count)", "rules": "\(config.alertRules.count)"])
             return state

@@ -52,7 +52,7 @@ struct ProgressReporter: Service {
             let seconds = Double(lastReport.duration(to: .now).wholeMilliseconds) / 1000
             lastReport = .now
             let rate = Int(Double(now.rowsCommitted - last.rowsCommitted) / max(seconds, 0.001))
-            logger.info("progress: \(connections); \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) rows_per_s=\(rate) backlog_messages=\(backlog.messages) backlog_bytes=\(backlog.bytes) alerts_raised=\(now.alertsRaised) alerts_cleared=\(now.alertsCleared) windows_published=\(now.windowsPublished) late_readings=\(now.lateReadings)")
+            logger.info("progress: \(connections); \(now.fates.summary); committed_rows=\(now.rowsCommitted) batches=\(now.batchesCommitted) rows_per_s=\(rate) backlog_messages=\(backlog.messages) backlog_bytes=\(backlog.bytes) alerts_raised=\(now.alertsRaised) alerts_cleared=\(now.alertsCleared) windows_published=\(now.windowsPublished) late_readings=\(now.lateReadings) series_tracked=\(now.seriesTracked) series_refused=\(now.seriesRefused.values.reduce(0, +)) outgoing_dropped=\(now.outgoingDropped.values.reduce(0, +))")
             notifier.notify("STATUS=\(rate) rows/s; \(now.rowsCommitted) rows committed; backlog \(backlog.messages) messages (\(backlog.bytes / 1_048_576) MiB)")
             if ingress.isConnected { publisher.publish(ingress.status("online", counters: now.fates, analytics: now.analyticsCounts)) }
             last = now

@@ -34,13 +34,23 @@ public final class RuntimeStats: Sendable {
         /// Damaged journal records (byte ranges) found at start-up, set aside and skipped.
         public var journalDamagedRecords = 0
         public var journalDamagedBytes = 0
+        /// Series the analytics follow (`analytics.max_series…`), and readings they left out,
+        /// by the bound their series hit ("per_device", "total"); those readings are stored.
+        public var seriesTracked = 0
+        public var seriesRefused: [String: Int] = [:]
+        /// Outgoing MQTT messages waiting for the broker, and those dropped past
+        /// `mqtt.max_outgoing_queue`, by kind ("agg", "alerts", "state", "deadletter", "status").
+        public var outgoingWaiting = 0
+        public var outgoingDropped: [String: Int] = [:]
 
         /// Alerts open now: those open at the start, plus raised, minus cleared.
         public var alertsOpen: Int { max(0, alertsOpenAtStart + alertsRaised - alertsCleared) }
 
         /// The alert and window counters, for the status message.
         var analyticsCounts: [String: Int] {
-            ["alerts_raised": alertsRaised, "alerts_cleared": alertsCleared, "windows_published": windowsPublished, "late_readings": lateReadings]
+            ["alerts_raised": alertsRaised, "alerts_cleared": alertsCleared, "windows_published": windowsPublished, "late_readings": lateReadings,
+             "series_tracked": seriesTracked, "series_refused": seriesRefused.values.reduce(0, +),
+             "outgoing_dropped": outgoingDropped.values.reduce(0, +)]
         }
     }
 
@@ -101,6 +111,16 @@ public final class RuntimeStats: Sendable {
     func published(windows n: Int) { state.withLock { $0.windowsPublished += n } }
 
     func rollupMinutesSetAside(_ n: Int) { state.withLock { $0.rollupMinutesSetAside += n } }
+    /// What the analytics' series budget counts now (totals, not increments).
+    func series(tracked: Int, refusedPerDevice: Int, refusedTotal: Int) {
+        state.withLock {
+            $0.seriesTracked = tracked
+            $0.seriesRefused = ["per_device": refusedPerDevice, "total": refusedTotal]
+        }
+    }
+
+    func outgoing(waiting: Int) { state.withLock { $0.outgoingWaiting = waiting } }
+    func outgoingDropped(_ kind: String) { state.withLock { $0.outgoingDropped[kind, default: 0] += 1 } }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 }

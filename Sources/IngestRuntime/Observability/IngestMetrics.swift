@@ -64,6 +64,8 @@ public final class IngestMetrics: Sendable {
         }
         Meter(label: "ingestd_queue_depth", dimensions: [("queue", "writer")], factory: factory).set(writerQueue)
         Meter(label: "ingestd_queue_depth", dimensions: [("queue", "inbox")], factory: factory).set(backlog.messages)
+        Meter(label: "ingestd_queue_depth", dimensions: [("queue", "outgoing")], factory: factory).set(stats.outgoingWaiting)
+        Meter(label: "ingestd_analytics_series", dimensions: [], factory: factory).set(stats.seriesTracked)
         var out: [UInt8] = []
         out.reserveCapacity(16_384)
         registry.emit(into: &out)
@@ -113,6 +115,13 @@ public final class IngestMetrics: Sendable {
         out.append(("ingestd_mqtt_connect_failures_total", [], s.mqttConnectFailures))
         out.append(("ingestd_mqtt_connections_lost_total", [], s.mqttConnectionsLost))
         out.append(("ingestd_database_reconnects_total", [], max(0, s.databaseConnects - 1)))
+        // Every label from the start, so that a bound never hit reads 0 rather than nothing.
+        for bound in SeriesBudget.Bound.allCases {
+            out.append(("ingestd_analytics_series_refused_total", [("bound", bound.rawValue)], s.seriesRefused[bound.rawValue] ?? 0))
+        }
+        for (kind, n) in s.outgoingDropped.sorted(by: { $0.key < $1.key }) {
+            out.append(("ingestd_mqtt_outgoing_dropped_total", [("kind", kind)], n))
+        }
         return out
     }
 }

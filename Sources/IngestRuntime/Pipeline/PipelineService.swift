@@ -20,13 +20,15 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
     private let reloaded = Mutex<IngestConfig?>(nil)
 
     private let heartbeat: Heartbeat.Worker
+    private let logger: Logger
 
     /// What the alert engine knew before this start, taken over before the first message.
     private let alertState: AlertState
 
     init(config: IngestConfig, inbox: any Inbox, stats: RuntimeStats, writer: DatabaseWriter, heartbeat: Heartbeat.Worker,
-         alertState: AlertState = AlertState()) {
+         alertState: AlertState = AlertState(), logger: Logger = Logger(label: "ingestd.pipeline")) {
         self.config = config
+        self.logger = logger
         self.alertState = alertState
         self.heartbeat = heartbeat
         self.inbox = inbox
@@ -58,13 +60,15 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             PipelineStateMachine(routes: config.routes, settings: config.families, dedupCapacity: config.dedupWindow,
                                  batchSize: config.writer.batchSize, batchMaxAge: config.writer.maxAge,
                                  analytics: Analytics(rules: config.alertRules, routes: config.routes.map(\.pattern.description),
-                                                      aggregates: config.aggregates))
+                                                      aggregates: config.aggregates, bounds: config.analytics))
         }
         var machine = makeMachine(config)
         var actions: [PipelineAction] = []
         actions.reserveCapacity(64)
         var delta = FateCounters()
         var lateCounted = 0
+        var seriesCounted = (tracked: 0, refused: 0)
+        var refusalNotice = LogThrottle(every: .seconds(60))
         machine.restore(open: alertState.open, lastSeen: alertState.lastSeen, currentStates: alertState.currentStates,
                         clock: .now, actions: &actions)
 
@@ -110,6 +114,19 @@ final class PipelineService: Service, @unchecked Sendable {  // `thread` is set 
             if machine.analytics.late != lateCounted {
                 stats.lateReadings(machine.analytics.late - lateCounted)
                 lateCounted = machine.analytics.late
+            }
+            let budget = machine.analytics.budget
+            if budget.count != seriesCounted.tracked || budget.refused != seriesCounted.refused {
+                stats.series(tracked: budget.count, refusedPerDevice: budget.refusedPerDevice, refusedTotal: budget.refusedTotal)
+                if budget.refused > seriesCounted.refused, let n = refusalNotice.happened(now: .now, count: budget.refused - seriesCounted.refused),
+                   let (key, bound) = budget.lastRefused {
+                    let limit = bound == .perDevice ? "analytics.max_series_per_device (\(budget.bounds.maxSeriesPerDevice))"
+                                                    : "analytics.max_series (\(budget.bounds.maxSeries))"
+                    logger.warning("\(n) readings of series past \(limit) were stored but not alerted on or windowed since the last notice (counted in ingestd_analytics_series_refused_total); series followed: \(budget.count)",
+                                   metadata: ["family": "\(key.family.rawValue)", "site": "\(key.site ?? "")", "device": "\(key.device)",
+                                              "metric": "\(key.metric)", "bound": "\(bound.rawValue)"])
+                }
+                seriesCounted = (budget.count, budget.refused)
             }
 
             // After a small burst, let messages gather for a moment: libmosquitto's thread then

@@ -20,7 +20,10 @@ struct AlertState: Sendable {
         return max(.seconds(3_600), longest * 2)
     }
 
-    static func load(from connection: PostgresConnection, rules: [AlertRule]) throws -> AlertState {
+    /// `maxSeries` bounds the devices last seen that are read back (the newest first): the
+    /// analytics follow no more series than `analytics.max_series` anyway, and a history of
+    /// invented sites must not fill memory at start.
+    static func load(from connection: PostgresConnection, rules: [AlertRule], maxSeries: Int = SeriesBounds().maxSeries) throws -> AlertState {
         var state = AlertState()
         guard !rules.isEmpty else { return state }
         let open = try connection.execute("""
@@ -51,7 +54,8 @@ struct AlertState: Sendable {
             let rows = try connection.execute("""
                 SELECT site, \(device), (extract(epoch FROM max(\(time))) * 1000000)::int8, \(line) FROM \(table)
                 WHERE \(time) > now() - make_interval(secs => $1::float8) GROUP BY site, \(line), \(device)
-                """, [.text(seconds)]).rows
+                ORDER BY 3 DESC LIMIT $2
+                """, [.text(seconds), .text(String(max(0, maxSeries)))]).rows
             for row in rows {
                 guard let id = row[1], let micros = row[2].flatMap({ Int64($0) }) else { continue }
                 state.lastSeen.append((SeriesKey(family: family, site: row[0], line: row[3], device: id, metric: ""),
@@ -62,8 +66,8 @@ struct AlertState: Sendable {
             let rows = try connection.execute("""
                 SELECT site, equipment, state, source, coalesce(seq, -1), (extract(epoch FROM changed_at) * 1000000)::int8,
                        (extract(epoch FROM received_at) * 1000000)::int8, line
-                FROM equipment_state_current ORDER BY site, line, equipment
-                """).rows
+                FROM equipment_state_current ORDER BY changed_at DESC, site, line, equipment LIMIT $1
+                """, [.text(String(max(0, maxSeries)))]).rows
             for row in rows {
                 guard let equipment = row[1], let s = row[2], let source = row[3], let seq = row[4].flatMap({ Int64($0) }),
                       let changed = row[5].flatMap({ Int64($0) }), let received = row[6].flatMap({ Int64($0) }) else { continue }
