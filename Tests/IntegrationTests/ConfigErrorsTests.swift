@@ -39,7 +39,7 @@ import Testing
         #expect(problemLines(output, file: file) == [
             "\(file):2: key 'writer.batch_size': expected a whole number, got 'lots'",
             "\(file):3: key 'writer.method': expected one of copy, unnest, got 'fast'",
-            "\(file):5: key 'mqtt.qos': unknown key; known keys here: url, client_id, clean_session, username, password_env, password_file, ca_file, cert_file, key_file, keepalive, reconnect_min, reconnect_max, queue_capacity, shared_group",
+            "\(file):5: key 'mqtt.qos': unknown key; known keys here: url, client_id, clean_session, username, password_env, password_file, ca_file, cert_file, key_file, keepalive, reconnect_min, reconnect_max, queue_capacity, shared_group, max_outgoing_queue",
         ], "\(output)")
     }
 
