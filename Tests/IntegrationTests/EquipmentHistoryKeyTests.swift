@@ -32,17 +32,6 @@ extension StackTests {
         return storage
     }
 
-    /// Polls `sql` (one value) until it equals `expected` or time runs out; returns the last value.
-    @discardableResult
-    func waitFor(_ db: PostgresConnection, _ sql: String, equals expected: String, timeout: Double = 30) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var value = try? db.execute(sql).value(0, 0)
-        while value != expected && Date() < deadline {
-            usleep(100_000)
-            value = try? db.execute(sql).value(0, 0)
-        }
-        return value
-    }
 
     @Test("press1 of site B and press1 of site A change with the same changed_at and source: two history rows, each site's own, and a correction moves only its own",
           arguments: ["auto", "partitions"])

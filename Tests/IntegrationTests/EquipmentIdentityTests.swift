@@ -27,17 +27,6 @@ extension StackTests {
         #"{"state":"\#(state)","changed_at":"\#(time(seconds))","worker":"w1","source":"\#(source)","seq":\#(seq)\#(extra)}"#
     }
 
-    /// Polls `sql` (one value) until it equals `expected` or time runs out; returns the last value.
-    @discardableResult
-    func waitFor(_ db: PostgresConnection, _ sql: String, equals expected: String, timeout: Double = 30) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var value = try? db.execute(sql).value(0, 0)
-        while value != expected && Date() < deadline {
-            usleep(100_000)
-            value = try? db.execute(sql).value(0, 0)
-        }
-        return value
-    }
 
     static let current = "SELECT site, line, equipment, state FROM equipment_state_current ORDER BY site, line, equipment"
 

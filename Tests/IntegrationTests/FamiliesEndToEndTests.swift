@@ -17,17 +17,6 @@ extension StackTests {
 
     static func epochMs(_ seconds: Double) -> Int64 { Int64((Date().timeIntervalSince1970 + seconds) * 1000) }
 
-    /// Polls `sql` (one value) until it equals `expected` or time runs out; returns the last value.
-    @discardableResult
-    func waitFor(_ db: PostgresConnection, _ sql: String, equals expected: String, timeout: Double = 30) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var value = try? db.execute(sql).value(0, 0)
-        while value != expected && Date() < deadline {
-            usleep(100_000)
-            value = try? db.execute(sql).value(0, 0)
-        }
-        return value
-    }
 
     @Test("two tablets set one machine's colour, one offline and replaying later: the history holds every change, the current state and the retained message the newest by changed_at",
           arguments: ["auto", "partitions"])

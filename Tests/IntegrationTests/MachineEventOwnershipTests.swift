@@ -12,17 +12,6 @@ extension StackTests {
 @Suite struct MachineEventOwnershipTests {
     static func epochMs(_ seconds: Double) -> Int64 { Int64((Date().timeIntervalSince1970 + seconds) * 1000) }
 
-    /// Polls `sql` (one value) until it equals `expected` or time runs out; returns the last value.
-    @discardableResult
-    func waitFor(_ db: PostgresConnection, _ sql: String, equals expected: String, timeout: Double = 30) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var value = try? db.execute(sql).value(0, 0)
-        while value != expected && Date() < deadline {
-            usleep(100_000)
-            value = try? db.execute(sql).value(0, 0)
-        }
-        return value
-    }
 
     static func event(_ id: String, at t: Int64, duration: Int, defects: Int, receivedTime: String? = nil) -> String {
         #"{"event_id":"\#(id)","event_time":\#(t),"duration_ms":\#(duration),"defect_count":\#(defects)\#(receivedTime.map { #","received_time":\#($0)"# } ?? "")}"#
